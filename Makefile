@@ -1,0 +1,51 @@
+# ddad-lite: `make reproduce` runs the notebook series headless (quick profile, CPU);
+# `make test` runs the test suite. Both create .venv on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help venv test test-fast reproduce reproduce-smoke lab lint bench clean-runs
+
+help:
+	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
+	@echo "make test       run the test suite (includes the smoke notebook series)"
+	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make lint       ruff over the package and tests"
+	@echo "make bench      throughput benchmark, engine vs the reference loop"
+
+venv: $(STAMP)
+
+# The constraints file pins the exact versions the reproduction was run with; pyproject.toml
+# holds the ranges. Pinning torch also keeps pip away from other local torch builds.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name ddad-lite --display-name "ddad-lite"
+	touch $(STAMP)
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not slow"
+
+reproduce: venv
+	$(BIN)/python -m ddad_lite reproduce --profile quick
+
+reproduce-smoke: venv
+	$(BIN)/python -m ddad_lite reproduce --profile smoke
+
+lab: venv
+	$(BIN)/jupyter lab notebooks/
+
+lint: venv
+	$(BIN)/ruff check ddad_lite tests data_prep
+
+bench: venv
+	$(BIN)/python -m ddad_lite bench --setting cifar10-r34-r18 --batch-size 64 --iters 3 --amp
+	$(BIN)/python -m ddad_lite bench --setting cifar10-r34-r18 --batch-size 64 --iters 3 --reference
+
+clean-runs:
+	rm -rf runs/

@@ -1,0 +1,47 @@
+"""Models by name: `build(name, **kwargs)`.
+
+Classifiers follow one interface (after timm): `forward_features(x)` returns the pooled
+feature vector, `forward_head(f)` the logits, and `forward(x)` both in sequence, so a method
+can read features and logits alike. Generators take z of shape (B, nz) and return images.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+import torch.nn as nn
+
+from ..errors import unknown_name
+
+_REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+# One module per family; importing it registers its models.
+_MODULES = ("resnet_cifar", "lenet", "convnet", "generators")
+
+
+def register(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+    """Decorator: register a model constructor under its function name."""
+    _REGISTRY[fn.__name__] = fn
+    return fn
+
+
+def available_models() -> list[str]:
+    _import_all()
+    return sorted(_REGISTRY)
+
+
+def build(name: str, **kwargs) -> nn.Module:
+    """Build the registered model `name`, e.g. `build("resnet34_8x", num_classes=10)`."""
+    _import_all()
+    if name not in _REGISTRY:
+        raise unknown_name("model", name, _REGISTRY)
+    return _REGISTRY[name](**kwargs)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def _import_all():
+    for module in _MODULES:
+        importlib.import_module(f"{__name__}.{module}")

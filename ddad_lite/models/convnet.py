@@ -1,0 +1,46 @@
+"""Small BatchNorm convnets for the embedded `shapes` default: quick to train on a CPU.
+
+A VGG-like stack of [conv 3x3 - BN - ReLU] x 2 per stage, max-pool between stages, global
+average pool and a linear head. `convnet_teacher` is four times wider than
+`convnet_student`, so distillation has a real gap in capacity to bridge.
+"""
+
+import torch
+import torch.nn as nn
+
+from . import register
+
+
+class ConvNet(nn.Module):
+    def __init__(self, *, widths=(32, 64, 128), num_classes=10, channels=3):
+        super().__init__()
+        layers, cin = [], channels
+        for i, w in enumerate(widths):
+            if i > 0:
+                layers.append(nn.MaxPool2d(2))
+            for _ in range(2):
+                layers += [nn.Conv2d(cin, w, 3, padding=1, bias=False), nn.BatchNorm2d(w),
+                           nn.ReLU(inplace=True)]
+                cin = w
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(cin, num_classes)
+        self.num_features = cin
+
+    def forward_features(self, x):
+        return torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1)
+
+    def forward_head(self, features):
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
+@register
+def convnet_teacher(*, num_classes=10, channels=3):
+    return ConvNet(widths=(32, 64, 128), num_classes=num_classes, channels=channels)
+
+
+@register
+def convnet_student(*, num_classes=10, channels=3):
+    return ConvNet(widths=(16, 32, 64), num_classes=num_classes, channels=channels)

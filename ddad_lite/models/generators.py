@@ -1,0 +1,78 @@
+"""Generators G: z ~ N(0, I) of shape (B, nz) -> images x = G(z).
+
+`generator_a` is DFAD's GeneratorA (after DAFL's generator): a linear layer to a
+(2 ngf) x (s/4) x (s/4) map, BN, two nearest upsamplings each followed by conv 3x3 - BN -
+LeakyReLU(0.2), a conv to the image channels, tanh, and a final affine-free BatchNorm that
+puts the images on the scale of normalised data.
+
+`generator_b` is DFAD's DCGAN-style GeneratorB for larger images (sizes divisible by 16):
+a linear layer to (8 ngf) x (s/16) x (s/16), then four stride-2 transposed convolutions with
+BN and LeakyReLU, ending like `generator_a`.
+"""
+
+import torch.nn as nn
+
+from . import register
+
+
+class GeneratorA(nn.Module):
+    def __init__(self, *, nz=256, ngf=64, img_size=32, channels=3):
+        super().__init__()
+        if img_size % 4:
+            raise ValueError(f"generator_a needs img_size divisible by 4, got {img_size}")
+        self.nz, self.init_size = nz, img_size // 4
+        self.project = nn.Linear(nz, ngf * 2 * self.init_size**2)
+        self.blocks = nn.Sequential(
+            nn.BatchNorm2d(ngf * 2),
+            nn.Upsample(scale_factor=2),
+            nn.Conv2d(ngf * 2, ngf * 2, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ngf * 2),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Upsample(scale_factor=2),
+            nn.Conv2d(ngf * 2, ngf, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ngf),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(ngf, channels, 3, 1, 1),
+            nn.Tanh(),
+            nn.BatchNorm2d(channels, affine=False),
+        )
+
+    def forward(self, z):
+        out = self.project(z).view(z.shape[0], -1, self.init_size, self.init_size)
+        return self.blocks(out)
+
+
+class GeneratorB(nn.Module):
+    def __init__(self, *, nz=256, ngf=64, img_size=128, channels=3):
+        super().__init__()
+        if img_size % 16:
+            raise ValueError(f"generator_b needs img_size divisible by 16, got {img_size}")
+        self.nz, self.init_size = nz, img_size // 16
+        self.project = nn.Linear(nz, ngf * 8 * self.init_size**2)
+
+        def up(cin, cout):
+            return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout),
+                    nn.LeakyReLU(0.2, inplace=True)]
+
+        self.blocks = nn.Sequential(
+            nn.BatchNorm2d(ngf * 8),
+            nn.LeakyReLU(0.2, inplace=True),
+            *up(ngf * 8, ngf * 4), *up(ngf * 4, ngf * 2), *up(ngf * 2, ngf), *up(ngf, ngf),
+            nn.Conv2d(ngf, channels, 3, 1, 1),
+            nn.Tanh(),
+            nn.BatchNorm2d(channels, affine=False),
+        )
+
+    def forward(self, z):
+        out = self.project(z).view(z.shape[0], -1, self.init_size, self.init_size)
+        return self.blocks(out)
+
+
+@register
+def generator_a(*, nz=256, ngf=64, img_size=32, channels=3):
+    return GeneratorA(nz=nz, ngf=ngf, img_size=img_size, channels=channels)
+
+
+@register
+def generator_b(*, nz=256, ngf=64, img_size=128, channels=3):
+    return GeneratorB(nz=nz, ngf=ngf, img_size=img_size, channels=channels)
