@@ -1,0 +1,186 @@
+"""The command line: `python -m ddad_lite SUBCOMMAND ...` (also installed as `ddad-lite`).
+
+  teacher    train (or load from the cache) the teacher of a dataset's recipe
+  distill    distil a teacher into a student with a method and a profile
+  data       prepare (download or import, then verify) a dataset, or print its info
+  reproduce  run the notebook series headless with papermill, and tabulate the results
+  bench      time the engine's iteration against the straightforward reference loop
+
+A mistake in the input ends with one line on stderr naming the problem and the fix, and exit
+status 2; existing files are left as they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .config import PROFILES
+from .errors import UserError
+
+
+def _overrides(args) -> dict:
+    """Flags that override the profile's settings (only those given)."""
+    keys = ("iterations", "batch_size", "student_steps", "alpha", "beta", "discrepancy",
+            "lr_student", "lr_generator", "eval_every", "seed", "device", "data_root",
+            "checkpoint_every")
+    out = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    for flag in ("amp", "channels_last", "compile"):
+        if getattr(args, flag, False):
+            out[flag] = True
+    if getattr(args, "no_progress", False):
+        out["progress"] = False
+    return out
+
+
+def cmd_teacher(args):
+    from .config import make_config
+    from .teacher import load_or_train_teacher
+
+    cfg = make_config(args.dataset, "ddad", args.profile, **_overrides(args))
+    _, record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=args.cache_dir,
+                                      data_root=cfg.data_root, device=cfg.device,
+                                      progress=cfg.progress, retrain=args.retrain)
+    print(json.dumps({k: record[k] for k in ("path", "sha256", "accuracy", "trained_now")}))
+
+
+def cmd_distill(args):
+    from .config import make_config
+    from .experiment import run_distillation
+
+    cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
+    metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir)
+    keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
+            "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
+            "images_per_second")
+    print(json.dumps({k: metrics[k] for k in keys if k in metrics}))
+
+
+def cmd_data(args):
+    from .data.prepare import dataset_summary, prepare_dataset
+
+    if args.action == "prepare":
+        manifest = prepare_dataset(args.name, source=args.source, root=args.data_root,
+                                   progress=not args.no_progress)
+        print(json.dumps(manifest, default=str))
+    else:
+        print(json.dumps(dataset_summary(args.name, root=args.data_root)))
+
+
+def cmd_reproduce(args):
+    from .reproduce import reproduce
+
+    only = [s.strip() for s in args.only.split(",")] if args.only else None
+    reproduce(profile=args.profile, only=only, out_root=args.out_root, device=args.device,
+              timeout=args.timeout)
+
+
+def cmd_bench(args):
+    from .bench import run_benchmark
+
+    result = run_benchmark(setting=args.setting, batch_size=args.batch_size, iters=args.iters,
+                           warmup=args.warmup, device=args.device, amp=args.amp,
+                           reference=args.reference, channels_last=not args.no_channels_last,
+                           compile=args.compile)
+    print(json.dumps(result))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ddad_lite", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def run_flags(p):
+        p.add_argument("--dataset", default="shapes",
+                       help="dataset name (default: shapes, the embedded one)")
+        p.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILES)}")
+        p.add_argument("--data-root", dest="data_root",
+                       help="where prepared datasets live (default: $DDAD_DATA or ./data)")
+        p.add_argument("--device", help="cpu or cuda (default: cpu)")
+        p.add_argument("--seed", type=int, help="random seed (default: 0)")
+        p.add_argument("--cache-dir", dest="cache_dir",
+                       help="teacher cache (default: $DDAD_CACHE/teachers or "
+                            "./checkpoints/teachers)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("teacher", help="train or load the teacher of a dataset's recipe")
+    run_flags(p)
+    p.add_argument("--retrain", action="store_true", help="train even if a cached one exists")
+    p.set_defaults(func=cmd_teacher)
+
+    p = sub.add_parser("distill", help="distil the teacher into a student")
+    run_flags(p)
+    p.add_argument("--method", default="ddad",
+                   help="ddad (default), dfad, bn_only, ...; see docs in README")
+    p.add_argument("--out", required=True, help="run folder for checkpoint and metrics")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--iterations", type=int, help="generator steps (override the profile)")
+    p.add_argument("--batch-size", dest="batch_size", type=int, help="synthetic batch size")
+    p.add_argument("--student-steps", dest="student_steps", type=int,
+                   help="k: student steps per generator step")
+    p.add_argument("--alpha", type=float, help="weight of L_BN in the generator's loss")
+    p.add_argument("--beta", type=float, help="weight of the discrepancy in L_G")
+    p.add_argument("--discrepancy", help="l1, kl or log_l1")
+    p.add_argument("--lr-student", dest="lr_student", type=float, help="student SGD lr")
+    p.add_argument("--lr-generator", dest="lr_generator", type=float, help="generator Adam lr")
+    p.add_argument("--eval-every", dest="eval_every", type=int, help="iterations between evals")
+    p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int,
+                   help="iterations between checkpoints (default: only at the end)")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
+    p.add_argument("--channels-last", dest="channels_last", action="store_true",
+                   help="channels_last memory format")
+    p.add_argument("--compile", action="store_true", help="torch.compile the student")
+    p.set_defaults(func=cmd_distill)
+
+    p = sub.add_parser("data", help="prepare a dataset or print its info")
+    p.add_argument("action", choices=("prepare", "info"))
+    p.add_argument("name", help="cifar10, cifar100, mnist, caltech101, camvid, nyuv2, "
+                                "imagefolder, shapes")
+    p.add_argument("--from", dest="source",
+                   help="import a local archive or folder instead of downloading")
+    p.add_argument("--data-root", dest="data_root",
+                   help="where datasets live (default: $DDAD_DATA or ./data)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("reproduce", help="run the notebook series headless")
+    p.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILES)}")
+    p.add_argument("--only", help="comma-separated notebook numbers, e.g. 01,02")
+    p.add_argument("--out-root", dest="out_root", default="runs",
+                   help="results go to OUT_ROOT/PROFILE/ (default: runs)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("bench", help="throughput: the engine vs the reference loop")
+    p.add_argument("--setting", default="cifar10-r34-r18", help="benchmark setting")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=64)
+    p.add_argument("--iters", type=int, default=5, help="timed iterations")
+    p.add_argument("--warmup", type=int, default=1, help="untimed iterations first")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
+    p.add_argument("--reference", action="store_true",
+                   help="the straightforward fp32 loop of the original code")
+    p.add_argument("--no-channels-last", dest="no_channels_last", action="store_true")
+    p.add_argument("--compile", action="store_true", help="torch.compile the models")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; files already written are complete (atomic writes)",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""One config dataclass per run, and the profiles that fill it per dataset.
+
+`DistillConfig` holds every setting of a distillation run; `TeacherConfig` every setting of a
+teacher's training. Both are saved into every checkpoint and every `metrics.json`, so any
+result can be traced back and resumed (after nanoGPT).
+
+Profiles:
+  smoke  seconds: checks the plumbing (tests, CI); its accuracies mean nothing.
+  quick  minutes on a laptop CPU: a real, smaller experiment.
+  full   the paper's schedule (DFAD's protocol), meant for a GPU.
+
+`make_config(dataset, method, profile, **overrides)` starts from the dataclass defaults, applies
+the dataset's recipe for the profile, then the method's own settings, then `overrides`
+(e.g. the CLI's flags).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .errors import UserError, unknown_name
+
+PROFILES = ("smoke", "quick", "full")
+
+
+@dataclass
+class TeacherConfig:
+    dataset: str = "shapes"
+    model: str = "convnet_teacher"
+    model_kwargs: dict = field(default_factory=dict)
+    epochs: int = 6
+    batch_size: int = 128
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    seed: int = 0
+    train_size: int | None = None  # None: the whole train split
+
+
+@dataclass
+class DistillConfig:
+    # What is distilled into what.
+    dataset: str = "shapes"
+    method: str = "ddad"
+    profile: str = "quick"
+    teacher: str = "convnet_teacher"
+    teacher_kwargs: dict = field(default_factory=dict)
+    student: str = "convnet_student"
+    student_kwargs: dict = field(default_factory=dict)
+    generator: str = "generator_a"
+    nz: int = 256  # size of z
+    ngf: int = 64  # generator width
+    # Schedule: `iterations` generator steps, each after `student_steps` (k) student steps.
+    iterations: int = 300
+    student_steps: int = 5
+    batch_size: int = 128
+    # Optimisers: SGD for S, Adam for G; the lr drops by `lr_gamma` at each milestone
+    # (given as fractions of `iterations`).
+    lr_student: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    lr_generator: float = 1e-3
+    lr_milestones: tuple = ()
+    lr_gamma: float = 0.1
+    # The generator's objective L_G = alpha * L_BN - beta * D(S(x), T(x)).
+    alpha: float = 1.0
+    beta: float = 1.0
+    discrepancy: str = "l1"  # D for the student step and the generator step
+    generator_discrepancy: str | None = None  # None: same as `discrepancy`
+    temperature: float = 1.0
+    # Evaluation (on the real test split, never used for training) and logging.
+    eval_every: int = 25
+    eval_size: int | None = None  # None: the whole test split
+    log_every: int = 5
+    snapshot_every: int = 25
+    snapshot_size: int = 32
+    checkpoint_every: int = 0  # 0: only at the end
+    # Runtime.
+    seed: int = 0
+    device: str = "cpu"
+    amp: bool = False
+    channels_last: bool = False
+    compile: bool = False
+    progress: bool = True
+    data_root: str | None = None
+    # The teacher this run distils (trained on first use, then cached).
+    teacher_recipe: TeacherConfig = field(default_factory=TeacherConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DistillConfig:
+        d = dict(d)
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise UserError(f"config has unknown fields {sorted(unknown)}; "
+                            "was it written by another version of ddad-lite?")
+        d["teacher_recipe"] = TeacherConfig(**d.get("teacher_recipe", {}))
+        if "lr_milestones" in d:
+            d["lr_milestones"] = tuple(d["lr_milestones"])
+        return cls(**d)
+
+
+# Settings that do not change what a run computes: a resumed run may change them.
+RUNTIME_FIELDS = ("progress", "device", "data_root", "checkpoint_every", "log_every")
+
+
+def config_differences(a: DistillConfig, b: DistillConfig) -> list[str]:
+    """Names of the fields (other than runtime ones) in which two configs differ."""
+    da, db = _normalise(a.to_dict()), _normalise(b.to_dict())
+    return [k for k in da if k not in RUNTIME_FIELDS and da[k] != db.get(k)]
+
+
+def _normalise(d):
+    # JSON turns tuples into lists; compare like with like.
+    if isinstance(d, dict):
+        return {k: _normalise(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_normalise(v) for v in d]
+    return d
+
+
+# Recipes: per dataset, the settings shared by every profile and those of each profile.
+RECIPES: dict[str, dict] = {
+    "shapes": {
+        "common": dict(teacher="convnet_teacher", student="convnet_student",
+                       generator="generator_a", nz=128, ngf=32),
+        "smoke": dict(iterations=6, batch_size=32, student_steps=2, eval_every=3, eval_size=500,
+                      log_every=1, snapshot_every=3, snapshot_size=16,
+                      teacher_recipe=dict(epochs=1, train_size=2000)),
+        "quick": dict(iterations=300, batch_size=128, student_steps=5, eval_every=25,
+                      snapshot_every=25, lr_milestones=(0.6, 0.85),
+                      teacher_recipe=dict(epochs=6)),
+        "full": dict(iterations=5000, batch_size=256, student_steps=5, eval_every=250,
+                     snapshot_every=250, lr_milestones=(0.4, 0.8), nz=256, ngf=64,
+                     teacher_recipe=dict(epochs=30)),
+    },
+}
+
+# Per-method settings applied after the dataset's recipe. `dfad` is DDAD without the BN term;
+# `bn_only` is the other half of the ablation (the generator matches BN statistics only).
+METHOD_SETTINGS: dict[str, dict] = {
+    "ddad": {},
+    "dfad": dict(alpha=0.0),
+    "bn_only": dict(beta=0.0),
+}
+
+
+# Suffixes that combine with a generative method, e.g. "ddad+replay".
+METHOD_SUFFIXES = ("replay",)
+
+
+def check_method(method: str) -> None:
+    """Raise a UserError unless `method` is a known method, optionally with suffixes."""
+    base, *suffixes = method.split("+")
+    known = list(METHOD_SETTINGS) + [f"{m}+{s}" for m in METHOD_SETTINGS for s in METHOD_SUFFIXES]
+    if base not in METHOD_SETTINGS or any(s not in METHOD_SUFFIXES for s in suffixes):
+        raise unknown_name("method", method, known)
+
+
+def register_recipe(dataset: str, recipe: dict):
+    RECIPES[dataset] = recipe
+
+
+def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "quick",
+                **overrides) -> DistillConfig:
+    """The config of a run: defaults <- dataset recipe <- method settings <- overrides."""
+    if profile not in PROFILES:
+        raise unknown_name("profile", profile, PROFILES)
+    if dataset not in RECIPES:
+        raise unknown_name("dataset", dataset, RECIPES)
+    check_method(method)
+    recipe = RECIPES[dataset]
+    settings: dict = {}
+    for layer in (recipe.get("common", {}), recipe.get(profile, {}),
+                  METHOD_SETTINGS.get(method.split("+")[0], {}), overrides):
+        for k, v in layer.items():
+            if k == "teacher_recipe":
+                settings.setdefault("teacher_recipe", {}).update(v)
+            else:
+                settings[k] = v
+    teacher_recipe = settings.pop("teacher_recipe", {})
+    fields = {f.name for f in dataclasses.fields(DistillConfig)}
+    unknown = set(settings) - fields
+    if unknown:
+        raise UserError(f"unknown setting(s) {sorted(unknown)}; see DistillConfig in "
+                        "ddad_lite/config.py for the names")
+    cfg = DistillConfig(dataset=dataset, method=method, profile=profile, **settings)
+    cfg.teacher_recipe = TeacherConfig(
+        dataset=dataset, model=cfg.teacher, model_kwargs=dict(cfg.teacher_kwargs),
+        **teacher_recipe)
+    return cfg
+

@@ -1,0 +1,295 @@
+"""The distillation engine: one loop for adversarial data-free distillation.
+
+Each iteration (DFAD's protocol, reused by DDAD) makes k student steps, then one generator
+step; a `Method` (methods.py) says how each loss is made:
+
+    for k steps:   z ~ N(0, I);  x = G(z) (no grad);  t = T(x) (no grad)
+                   L_S = D(S(x), t);  update S
+    once:          z ~ N(0, I);  x = G(z)
+                   L_G = alpha * L_BN(T, x) - beta * D(S(x), T(x));  update G
+
+T is frozen: eval mode (its BN layers use and keep their running statistics) and no parameter
+gradients. Real data only evaluates the student. The loop is seeded and deterministic on the
+CPU; a checkpoint holds models, optimisers, schedulers, the step, every RNG state and the
+config, so a resumed run continues exactly as an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from tqdm.auto import tqdm
+
+from .checkpoint import CHECKPOINT_FORMAT, save_torch
+from .config import DistillConfig, config_differences
+from .data import dataset_info, denormalize
+from .errors import UserError
+from .losses import BNStatistics
+from .methods import build_method
+from .metrics import accuracy, eval_loader
+from .models import build
+
+
+def freeze(model: nn.Module) -> nn.Module:
+    """Eval mode and no parameter gradients: how the teacher is used throughout."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+@contextlib.contextmanager
+def no_param_grad(model: nn.Module):
+    """Let gradients flow *through* `model` to its input without filling its .grad."""
+    flags = [p.requires_grad for p in model.parameters()]
+    for p in model.parameters():
+        p.requires_grad_(False)
+    try:
+        yield model
+    finally:
+        for p, f in zip(model.parameters(), flags):
+            p.requires_grad_(f)
+
+
+class Distiller:
+    """T, S, G, their optimisers and the loop. `fit()` trains; `state_dict()` checkpoints."""
+
+    def __init__(self, cfg: DistillConfig, teacher: nn.Module, *, eval_dataset=None):
+        self.cfg = cfg
+        self.device = torch.device(cfg.device)
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise UserError("--device cuda was asked for but no CUDA device is available; "
+                            "use --device cpu")
+        self.info = dataset_info(cfg.dataset)
+        torch.manual_seed(cfg.seed)
+        random.seed(cfg.seed)
+        memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
+
+        self.T = freeze(teacher).to(self.device, memory_format=memory_format)
+        self.S = build(cfg.student, num_classes=self.info.num_classes,
+                       channels=self.info.channels, **cfg.student_kwargs)
+        self.S = self.S.to(self.device, memory_format=memory_format)
+        self.G = build(cfg.generator, nz=cfg.nz, ngf=cfg.ngf, img_size=self.info.image_size,
+                       channels=self.info.channels).to(self.device, memory_format=memory_format)
+        if self.S is self.T or set(map(id, self.S.parameters())) & set(map(id, self.T.parameters())):
+            raise ValueError("student and teacher must be distinct models")
+
+        self.method = build_method(cfg)
+        self.bn = BNStatistics(self.T) if self.method.uses_bn_statistics else None
+        fused = {"fused": True} if self.device.type == "cuda" else {}
+        self.opt_S = torch.optim.SGD(self.S.parameters(), lr=cfg.lr_student,
+                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay,
+                                     **fused)
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_generator, **fused)
+        milestones = sorted({max(1, round(f * cfg.iterations)) for f in cfg.lr_milestones})
+        self.sched_S = torch.optim.lr_scheduler.MultiStepLR(self.opt_S, milestones, cfg.lr_gamma)
+        self.sched_G = torch.optim.lr_scheduler.MultiStepLR(self.opt_G, milestones, cfg.lr_gamma)
+
+        # z for training comes from its own generator; the snapshots' z is fixed for the run.
+        self.rng = torch.Generator(self.device).manual_seed(cfg.seed)
+        self.fixed_z = torch.randn(cfg.snapshot_size, cfg.nz,
+                                   generator=torch.Generator().manual_seed(cfg.seed + 1))
+        self.eval_loader = (eval_loader(eval_dataset, size=cfg.eval_size)
+                            if eval_dataset is not None else None)
+        self.step = 0
+        self.train_seconds = 0.0
+        self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
+        self.snapshots: list[dict] = []
+        self._forward_S = self.S
+        if cfg.compile:
+            self._forward_S = torch.compile(self.S)
+
+    # ---- one iteration -------------------------------------------------------------------
+    def autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.amp)
+
+    def sample_z(self, batch_size: int | None = None) -> torch.Tensor:
+        return torch.randn(batch_size or self.cfg.batch_size, self.cfg.nz, device=self.device,
+                           generator=self.rng)
+
+    def student_step(self) -> torch.Tensor:
+        """One update of S on a fresh synthetic batch: minimise D(S(x), T(x))."""
+        z = self.sample_z()
+        with torch.no_grad(), self.autocast():
+            x = self.G(z)  # G is not updated by this step
+            t = self.T(x)
+        with self.autocast():
+            loss_S = self.method.student_loss(self, x, t)
+        self.opt_S.zero_grad(set_to_none=True)
+        loss_S.backward()
+        self.opt_S.step()
+        return loss_S.detach()
+
+    def generator_step(self) -> tuple[torch.Tensor, dict]:
+        """One update of G: minimise the method's L_G (S's parameters get no gradient)."""
+        z = self.sample_z()
+        with no_param_grad(self.S), self.autocast():
+            loss_G, parts = self.method.generator_loss(self, z)
+        self.opt_G.zero_grad(set_to_none=True)
+        loss_G.backward()
+        self.opt_G.step()
+        return loss_G.detach(), {k: v.detach() for k, v in parts.items()}
+
+    def train_iteration(self) -> dict:
+        """k student steps then one generator step; returns the losses as tensors."""
+        self.S.train()
+        self.G.train()
+        if self.bn is not None:
+            self.bn.set_enabled(False)  # no BN loss is needed in the student steps
+        for _ in range(self.cfg.student_steps):
+            loss_S = self.student_step()
+        if self.bn is not None:
+            self.bn.set_enabled(True)
+        loss_G, parts = self.generator_step()
+        self.sched_S.step()
+        self.sched_G.step()
+        self.step += 1
+        return {"loss_S": loss_S, "loss_G": loss_G, **parts}
+
+    # ---- the loop ------------------------------------------------------------------------
+    def fit(self, *, checkpoint_path: str | Path | None = None, callback=None,
+            until: int | None = None):
+        """Train until `cfg.iterations` (or stop early at step `until`), evaluating,
+        snapshotting and checkpointing on the way.
+
+        `callback(distiller, event)` is called with event "log", "eval" or "snapshot".
+        """
+        cfg = self.cfg
+        stop = cfg.iterations if until is None else min(until, cfg.iterations)
+        bar = tqdm(total=cfg.iterations, initial=self.step, disable=not cfg.progress,
+                   desc=f"{cfg.method} {cfg.dataset}", dynamic_ncols=True)
+        while self.step < stop:
+            start = time.perf_counter()
+            losses = self.train_iteration()
+            if self.device.type == "cuda" and self._due(cfg.log_every):
+                torch.cuda.synchronize()
+            self.train_seconds += time.perf_counter() - start
+            bar.update(1)
+            if self._due(cfg.log_every):
+                record = {"iteration": self.step, **{k: float(v) for k, v in losses.items()},
+                          "lr_student": self.opt_S.param_groups[0]["lr"]}
+                self.history["train"].append(record)
+                if self.bn is not None:
+                    self.history["bn_layers"].append(
+                        {"iteration": self.step, **self.bn.per_layer()})
+                bar.set_postfix(loss_S=f"{record['loss_S']:.3f}")
+                if callback:
+                    callback(self, "log")
+            if self.eval_loader is not None and self._due(cfg.eval_every):
+                acc = self.evaluate()
+                self.history["eval"].append({"iteration": self.step, "student_acc": acc})
+                bar.set_postfix(loss_S=f"{float(losses['loss_S']):.3f}", acc=f"{acc:.3f}")
+                if callback:
+                    callback(self, "eval")
+            if self._due(cfg.snapshot_every):
+                self.snapshots.append(self.snapshot())
+                if callback:
+                    callback(self, "snapshot")
+            if checkpoint_path and cfg.checkpoint_every and self._due(cfg.checkpoint_every):
+                self.save(checkpoint_path)
+        bar.close()
+        if checkpoint_path:
+            self.save(checkpoint_path)
+        return self
+
+    def _due(self, every: int) -> bool:
+        return bool(every) and (self.step % every == 0 or self.step == self.cfg.iterations)
+
+    # ---- measuring -----------------------------------------------------------------------
+    def evaluate(self) -> float:
+        """Top-1 accuracy of S on the real test split (evaluation only)."""
+        return accuracy(self.S, self.eval_loader, device=self.device, amp=self.cfg.amp)
+
+    @torch.no_grad()
+    def snapshot(self) -> dict:
+        """G(fixed z) as uint8 images with T's and S's predictions, for the notebooks."""
+        z = self.fixed_z.to(self.device)
+        was_training = self.S.training
+        self.S.eval()
+        if self.bn is not None:
+            self.bn.set_enabled(False)
+        with self.autocast():
+            x = self.G(z)
+            t, s = self.T(x).float(), self.S(x).float()
+        self.S.train(was_training)
+        images = (denormalize(x.float(), self.info) * 255).round().to(torch.uint8)
+        t_prob, s_prob = t.softmax(1), s.softmax(1)
+        t_pred = t_prob.argmax(1)
+        counts = torch.bincount(t_pred.flatten(), minlength=self.info.num_classes).float()
+        p = counts / counts.sum()
+        entropy = -(p[p > 0] * p[p > 0].log()).sum() / torch.log(torch.tensor(float(len(p))))
+        return {
+            "iteration": self.step,
+            "images": images.cpu(),
+            "teacher_pred": t_pred.cpu(),
+            "student_pred": s_prob.argmax(1).cpu(),
+            "teacher_conf": t_prob.max(1).values.cpu(),
+            "student_conf": s_prob.max(1).values.cpu(),
+            # 1.0: T sees every class equally often; near 0: the generator has collapsed.
+            "teacher_class_entropy": float(entropy),
+        }
+
+    # ---- checkpoints ---------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        rng = {"z": self.rng.get_state(), "torch": torch.get_rng_state(),
+               "python": random.getstate()}
+        if torch.cuda.is_available():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "config": self.cfg.to_dict(),
+            "step": self.step,
+            "train_seconds": self.train_seconds,
+            "student": self.S.state_dict(),
+            "generator": self.G.state_dict(),
+            "opt_student": self.opt_S.state_dict(),
+            "opt_generator": self.opt_G.state_dict(),
+            "sched_student": self.sched_S.state_dict(),
+            "sched_generator": self.sched_G.state_dict(),
+            "method": self.method.state_dict(),
+            "rng": rng,
+            "history": self.history,
+            "snapshots": self.snapshots,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise UserError("not a ddad-lite distillation checkpoint (format "
+                            f"{state.get('format')!r}); start a new run without --resume")
+        saved = DistillConfig.from_dict(state["config"])
+        diffs = config_differences(saved, self.cfg)
+        if diffs:
+            shown = ", ".join(f"{k}: {getattr(saved, k)!r} -> {getattr(self.cfg, k)!r}"
+                              for k in diffs[:4])
+            raise UserError(f"cannot resume: the checkpoint was made with another config "
+                            f"({shown}); resume with the same settings or use a new --out")
+        self.S.load_state_dict(state["student"])
+        self.G.load_state_dict(state["generator"])
+        self.opt_S.load_state_dict(state["opt_student"])
+        self.opt_G.load_state_dict(state["opt_generator"])
+        self.sched_S.load_state_dict(state["sched_student"])
+        self.sched_G.load_state_dict(state["sched_generator"])
+        self.method.load_state_dict(state["method"])
+        self.rng.set_state(state["rng"]["z"])
+        torch.set_rng_state(state["rng"]["torch"])
+        random.setstate(_as_python_rng_state(state["rng"]["python"]))
+        if "cuda" in state["rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        self.step = state["step"]
+        self.train_seconds = state["train_seconds"]
+        self.history = state["history"]
+        self.snapshots = state["snapshots"]
+
+    def save(self, path) -> None:
+        save_torch(path, self.state_dict())
+
+
+def _as_python_rng_state(state):
+    # A round trip through torch.load turns the inner tuple into a list.
+    version, internal, gauss = state
+    return (version, tuple(internal), gauss)

@@ -1,0 +1,127 @@
+"""Losses of adversarial data-free distillation: the BN-statistics loss and discrepancies.
+
+**BN statistics (the teacher as discriminator).** A BatchNorm layer l of the teacher T stores
+the running mean and variance of its inputs over T's training data. For a synthetic batch
+x = G(z), a forward hook on l reads the layer's input activations a_l and computes the batch
+mean mu_l (over N, H, W) and the biased batch variance var_l. Following DeepInversion (Yin et
+al., 2020) and its public code:
+
+    R_l  = || mu_l - running_mean_l ||_2 + || var_l - running_var_l ||_2
+    L_BN = sum_l R_l
+
+plain L2 norms (not squared, not divided by channels), every layer weighted equally.
+
+**Discrepancies D(S(x), T(x)) (the student as discriminator).** Between student and teacher
+logits (class dimension 1; dense outputs keep their spatial dimensions and are averaged):
+
+    l1:     D = mean |s - t|                                   (DFAD, classification)
+    kl:     D = tau^2 KL(softmax(t / tau) || softmax(s / tau))  (Hinton's KD), batchmean
+    log_l1: D = -log(1 + mean |s - t|) ... used as a *generator* loss in DFAD's segmentation;
+            here `log_l1` returns log(1 + L1) so that the generator maximises it like the others.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .errors import unknown_name
+
+
+class BNStatsHook:
+    """Forward hook on one BatchNorm layer: R_l for the latest batch through it.
+
+    The hook reads the layer's input, so it works whatever mode the layer is in (the teacher
+    is in eval mode; its running statistics are never updated by synthetic batches).
+    """
+
+    def __init__(self, module: nn.modules.batchnorm._BatchNorm, name: str = ""):
+        self.module, self.name = module, name
+        self.loss: torch.Tensor | None = None
+        self.mean: torch.Tensor | None = None
+        self.var: torch.Tensor | None = None
+        self.enabled = True
+        self._handle = module.register_forward_hook(self._hook)
+
+    def _hook(self, module, inputs, output):
+        if not self.enabled:
+            return
+        a = inputs[0]
+        dims = [0] + list(range(2, a.dim()))  # N and spatial dimensions
+        # Statistics in fp32 even under autocast: variances of bf16 activations are too coarse.
+        a = a.float()
+        mean = a.mean(dim=dims)
+        var = a.var(dim=dims, unbiased=False)
+        self.mean, self.var = mean, var
+        self.loss = (torch.linalg.vector_norm(mean - module.running_mean.float())
+                     + torch.linalg.vector_norm(var - module.running_var.float()))
+
+    def remove(self):
+        self._handle.remove()
+
+
+class BNStatistics:
+    """All BatchNorm layers of a model, hooked: `L_BN = sum_l R_l` of the last forward pass.
+
+        bn = BNStatistics(teacher)
+        teacher(x)
+        bn.loss()            # scalar L_BN
+        bn.per_layer()       # {layer name: R_l} as floats
+    """
+
+    def __init__(self, model: nn.Module):
+        self.hooks = [BNStatsHook(m, name) for name, m in model.named_modules()
+                      if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+    def __len__(self):
+        return len(self.hooks)
+
+    def set_enabled(self, enabled: bool):
+        """Switch the hooks off for forward passes that need no BN loss (saves work)."""
+        for h in self.hooks:
+            h.enabled = enabled
+
+    def loss(self) -> torch.Tensor:
+        losses = [h.loss for h in self.hooks if h.loss is not None]
+        if not losses:
+            raise RuntimeError("no BatchNorm statistics recorded: run the model forward first")
+        return torch.stack(losses).sum()
+
+    def per_layer(self) -> dict[str, float]:
+        return {h.name: float(h.loss.detach()) for h in self.hooks if h.loss is not None}
+
+    def remove(self):
+        for h in self.hooks:
+            h.remove()
+
+
+def l1_discrepancy(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference of logits (DFAD's loss for student and generator)."""
+    return (s - t).abs().mean()
+
+
+def kl_discrepancy(s: torch.Tensor, t: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """tau^2 KL(p_T || p_S) with p = softmax(logits / tau) over dim 1, averaged per element
+    of the batch (and per pixel for dense outputs)."""
+    log_p_s = F.log_softmax(s / temperature, dim=1)
+    log_p_t = F.log_softmax(t / temperature, dim=1)
+    kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=1)
+    return kl.mean() * temperature**2
+
+
+def log_l1_discrepancy(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """log(1 + mean |s - t|): DFAD's generator loss for segmentation is its negative."""
+    return torch.log1p(l1_discrepancy(s, t))
+
+
+DISCREPANCIES = {"l1": l1_discrepancy, "kl": kl_discrepancy, "log_l1": log_l1_discrepancy}
+
+
+def discrepancy(name: str, s: torch.Tensor, t: torch.Tensor, *, temperature: float = 1.0):
+    """D(s, t) by name: `l1`, `kl` (with temperature) or `log_l1`."""
+    if name not in DISCREPANCIES:
+        raise unknown_name("discrepancy", name, DISCREPANCIES)
+    if name == "kl":
+        return kl_discrepancy(s, t, temperature)
+    return DISCREPANCIES[name](s, t)

@@ -1,0 +1,172 @@
+"""Teachers: trained on first use from a recipe, cached with a sha256, and reused.
+
+A teacher checkpoint holds the `TeacherConfig` it was trained with, its state dict and its
+top-1 accuracy on the dataset's test split. Its sha256 is recorded in `MANIFEST.json` in the
+cache folder; a cached file whose hash no longer matches is refused. Retrained teachers land
+a point or two away from published ones and shift every downstream number, so every run
+records its teacher's accuracy and checksum beside its results.
+
+Teachers published with DFAD (a bare state dict, e.g. `cifar10-resnet34_8x.pt`) load too,
+with `load_teacher_file`.
+
+The cache folder is `$DDAD_CACHE/teachers` if `DDAD_CACHE` is set, else
+`./checkpoints/teachers`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Subset
+from tqdm.auto import tqdm
+
+from .checkpoint import load_torch, save_json, save_torch, sha256_file
+from .config import TeacherConfig
+from .data import dataset_info, get_dataset
+from .errors import UserError
+from .metrics import accuracy, eval_loader
+from .models import build
+
+TEACHER_FORMAT = "ddad-lite/teacher-v1"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("DDAD_CACHE", "checkpoints")) / "teachers"
+
+
+def recipe_key(recipe: TeacherConfig) -> str:
+    """A short hash of the recipe: the cache file name changes when the recipe does."""
+    blob = json.dumps(dataclasses.asdict(recipe), sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:10]
+
+
+def teacher_path(recipe: TeacherConfig, cache_dir=None) -> Path:
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return cache_dir / f"{recipe.dataset}-{recipe.model}-{recipe_key(recipe)}.pt"
+
+
+def build_teacher(recipe: TeacherConfig) -> nn.Module:
+    info = dataset_info(recipe.dataset)
+    return build(recipe.model, num_classes=info.num_classes, channels=info.channels,
+                 **recipe.model_kwargs)
+
+
+def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progress=True,
+                  num_workers: int = 0):
+    """Train a teacher from its recipe: SGD with momentum and a cosine schedule.
+
+    Returns (model, test accuracy). Uses only the dataset's train split for training.
+    """
+    info = dataset_info(recipe.dataset)
+    if info.task != "classification":
+        raise UserError(f"no classification teacher recipe for {recipe.dataset!r} "
+                        f"(task {info.task})")
+    torch.manual_seed(recipe.seed)
+    device = torch.device(device)
+    train = get_dataset(recipe.dataset, "train", data_root, **_train_kwargs(info))
+    if recipe.train_size is not None and recipe.train_size < len(train):
+        train = Subset(train, range(recipe.train_size))
+    test = get_dataset(recipe.dataset, "test", data_root)
+    loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True, drop_last=True,
+                        num_workers=num_workers,
+                        generator=torch.Generator().manual_seed(recipe.seed))
+    model = build_teacher(recipe).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                          weight_decay=recipe.weight_decay, nesterov=True)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=recipe.lr, total_steps=recipe.epochs * len(loader), pct_start=0.15)
+    bar = tqdm(total=recipe.epochs * len(loader), disable=not progress,
+               desc=f"teacher {recipe.model} on {recipe.dataset}", dynamic_ncols=True)
+    model.train()
+    for _ in range(recipe.epochs):
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    bar.close()
+    model.eval()
+    return model, accuracy(model, eval_loader(test), device=device)
+
+
+def _train_kwargs(info):
+    # Real datasets take augmentation for the teacher's training split; embedded ones do not.
+    return {} if info.embedded else {"train_transform": True}
+
+
+def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=None,
+                          device="cpu", progress=True, retrain=False):
+    """The teacher for `recipe`: loaded from the cache if there, else trained and cached.
+
+    Returns (model in eval mode, record) where the record holds path, sha256, accuracy,
+    whether it was trained now, the training time and the recipe.
+    """
+    path = teacher_path(recipe, cache_dir)
+    manifest_path = path.parent / "MANIFEST.json"
+    manifest = _read_manifest(manifest_path)
+    if path.exists() and not retrain:
+        digest = sha256_file(path)
+        expected = manifest.get(path.name, {}).get("sha256")
+        if expected and expected != digest:
+            raise UserError(f"teacher checkpoint {path} does not match its sha256 in "
+                            f"{manifest_path}; delete the file to retrain it")
+        model, state = load_teacher_file(path, recipe)
+        return model.to(device).eval(), {
+            "path": str(path), "sha256": digest, "accuracy": state["accuracy"],
+            "trained_now": False, "train_seconds": state.get("train_seconds"),
+            "recipe": dataclasses.asdict(recipe)}
+
+    start = time.perf_counter()
+    model, acc = train_teacher(recipe, data_root=data_root, device=device, progress=progress)
+    seconds = time.perf_counter() - start
+    state = {"format": TEACHER_FORMAT, "config": dataclasses.asdict(recipe),
+             "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
+             "accuracy": acc, "train_seconds": seconds, "torch_version": str(torch.__version__)}
+    save_torch(path, state)
+    digest = sha256_file(path)
+    manifest = _read_manifest(manifest_path)  # re-read: another run may have added one
+    manifest[path.name] = {"sha256": digest, "accuracy": acc, "dataset": recipe.dataset,
+                           "model": recipe.model, "train_seconds": round(seconds, 1),
+                           "recipe": dataclasses.asdict(recipe)}
+    save_json(manifest_path, manifest)
+    return model.eval(), {"path": str(path), "sha256": digest, "accuracy": acc,
+                          "trained_now": True, "train_seconds": seconds,
+                          "recipe": dataclasses.asdict(recipe)}
+
+
+def load_teacher_file(path, recipe: TeacherConfig):
+    """Load a teacher file: ours (with config and accuracy) or a bare published state dict."""
+    state = load_torch(path, what="teacher checkpoint", hint="run the teacher command again")
+    if state.get("format") == TEACHER_FORMAT:
+        weights = state["state_dict"]
+    else:  # a bare state dict, as DFAD published its teachers
+        weights, state = state, {"accuracy": None}
+    model = build_teacher(recipe)
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as e:
+        first = str(e).splitlines()[0]
+        raise UserError(f"teacher checkpoint {path} does not fit model {recipe.model!r} "
+                        f"({first}); check --teacher and the dataset") from None
+    return model, state
+
+
+def _read_manifest(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise UserError(f"teacher manifest {path} is not valid JSON; delete it and the "
+                        "teachers beside it to retrain them") from None

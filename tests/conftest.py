@@ -1,0 +1,35 @@
+"""Shared fixtures: a small shapes teacher trained once per test session."""
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from ddad_lite.config import TeacherConfig, make_config
+from ddad_lite.teacher import load_or_train_teacher
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+# Tests share the machine's cores with nothing else in CI; keep thread counts predictable.
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.fixture(scope="session")
+def teacher_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("teachers")
+
+
+@pytest.fixture(scope="session")
+def shapes_teacher(teacher_cache):
+    """A small but real shapes teacher (about 90% test accuracy), shared by the tests."""
+    recipe = TeacherConfig(dataset="shapes", model="convnet_teacher", epochs=2,
+                           train_size=6000, batch_size=64, lr=0.05)
+    return load_or_train_teacher(recipe, cache_dir=teacher_cache, progress=False)
+
+
+def smoke_config(method="ddad", **overrides):
+    """The smoke profile on shapes with progress bars off."""
+    overrides.setdefault("progress", False)
+    return make_config("shapes", method, "smoke", **overrides)

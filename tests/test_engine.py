@@ -1,0 +1,132 @@
+"""The distillation engine: frozen teacher, real data only for evaluation, resume = no stop."""
+
+import copy
+
+import pytest
+import torch
+from conftest import smoke_config
+from torch.utils.data import Dataset
+
+from ddad_lite.data import get_dataset
+from ddad_lite.engine import Distiller
+
+
+class RecordingDataset(Dataset):
+    """Wraps a dataset and records, per access, whether autograd was on."""
+
+    def __init__(self, inner):
+        self.inner, self.grad_enabled_at_access = inner, []
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __getitem__(self, i):
+        self.grad_enabled_at_access.append(torch.is_grad_enabled())
+        return self.inner[i]
+
+
+def make_distiller(teacher, cfg, eval_dataset=None):
+    return Distiller(cfg, copy.deepcopy(teacher), eval_dataset=eval_dataset)
+
+
+def test_teacher_stays_frozen_and_unchanged(shapes_teacher):
+    teacher, _ = shapes_teacher
+    d = make_distiller(teacher, smoke_config(iterations=3))
+    before = copy.deepcopy(d.T.state_dict())
+    d.fit()
+    assert not d.T.training
+    assert all(not p.requires_grad and p.grad is None for p in d.T.parameters())
+    after = d.T.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # BN running stats included
+
+
+def test_student_and_teacher_are_distinct_and_adversarial_term_is_active(shapes_teacher):
+    teacher, _ = shapes_teacher
+    d = make_distiller(teacher, smoke_config(iterations=1))
+    assert d.S is not d.T and d.S is not d.G
+    loss_G, parts = d.method.generator_loss(d, d.sample_z())
+    assert float(parts["loss_adv"]) > 0
+    assert float(parts["loss_bn"]) > 0
+    loss_G.backward()
+    grads = [p.grad for p in d.G.parameters()]
+    assert all(g is not None for g in grads) and sum(g.abs().sum() for g in grads) > 0
+
+
+def test_generator_step_fills_no_student_gradient(shapes_teacher):
+    teacher, _ = shapes_teacher
+    d = make_distiller(teacher, smoke_config(iterations=1))
+    d.generator_step()
+    assert all(p.grad is None for p in d.S.parameters())
+    assert all(p.requires_grad for p in d.S.parameters())  # restored after the step
+
+
+def test_real_data_is_only_read_for_evaluation(shapes_teacher):
+    teacher, _ = shapes_teacher
+    test_split = RecordingDataset(get_dataset("shapes", "test", size=200))
+    cfg = smoke_config(iterations=4, eval_every=2, eval_size=None)
+    d = make_distiller(teacher, cfg, eval_dataset=test_split)
+    d.fit()
+    evaluations = len(d.history["eval"])
+    assert evaluations == 2
+    assert len(test_split.grad_enabled_at_access) == evaluations * 200
+    assert not any(test_split.grad_enabled_at_access)  # read under no_grad only
+
+
+def test_bn_loss_falls_when_the_generator_matches_statistics(shapes_teacher):
+    teacher, _ = shapes_teacher
+    cfg = smoke_config("bn_only", iterations=30, student_steps=1, log_every=1,
+                       lr_generator=0.01)
+    d = make_distiller(teacher, cfg)
+    d.fit()
+    bn = [r["loss_bn"] for r in d.history["train"]]
+    assert sum(bn[-5:]) / 5 < 0.6 * sum(bn[:5]) / 5
+    assert set(d.history["bn_layers"][0]) - {"iteration"}  # per-layer values recorded
+
+
+def test_student_learns_above_chance(shapes_teacher):
+    teacher, record = shapes_teacher
+    assert record["accuracy"] > 0.8
+    cfg = smoke_config(iterations=40, batch_size=64, student_steps=5, eval_every=20,
+                       eval_size=1000)
+    d = make_distiller(teacher, cfg, eval_dataset=get_dataset("shapes", "test"))
+    d.fit()
+    assert d.history["eval"][-1]["student_acc"] > 0.3  # chance is 0.1
+
+
+def test_seeded_runs_are_identical(shapes_teacher):
+    teacher, _ = shapes_teacher
+    a = make_distiller(teacher, smoke_config(iterations=3)).fit()
+    b = make_distiller(teacher, smoke_config(iterations=3)).fit()
+    for pa, pb in zip(a.S.parameters(), b.S.parameters()):
+        assert torch.equal(pa, pb)
+
+
+def test_resumed_run_equals_uninterrupted_run(shapes_teacher, tmp_path):
+    teacher, _ = shapes_teacher
+    cfg = smoke_config(iterations=6, eval_every=2, eval_size=100, lr_milestones=(0.5,))
+    test_split = get_dataset("shapes", "test", size=100)
+    whole = make_distiller(teacher, cfg, eval_dataset=test_split).fit()
+
+    first = make_distiller(teacher, cfg, eval_dataset=test_split)
+    first.fit(checkpoint_path=tmp_path / "ckpt.pt", until=3)
+    resumed = make_distiller(teacher, cfg, eval_dataset=test_split)
+    resumed.load_state_dict(torch.load(tmp_path / "ckpt.pt", weights_only=True))
+    assert resumed.step == 3
+    resumed.fit()
+
+    for name in ("S", "G"):
+        for pa, pb in zip(getattr(whole, name).state_dict().values(),
+                          getattr(resumed, name).state_dict().values()):
+            assert torch.equal(pa, pb), name
+    assert whole.history["eval"] == resumed.history["eval"]
+    assert [r["loss_S"] for r in whole.history["train"]] == \
+        [r["loss_S"] for r in resumed.history["train"]]
+    assert whole.opt_S.param_groups[0]["lr"] == resumed.opt_S.param_groups[0]["lr"]
+
+
+@pytest.mark.parametrize("option", ["channels_last", "amp"])
+def test_speed_options_run(shapes_teacher, option):
+    teacher, _ = shapes_teacher
+    d = make_distiller(teacher, smoke_config(iterations=2, **{option: True}))
+    d.fit()
+    assert all(torch.isfinite(p).all() for p in d.S.parameters())
