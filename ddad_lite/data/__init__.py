@@ -89,7 +89,7 @@ def denormalize(x: torch.Tensor, info: DatasetInfo) -> torch.Tensor:
 
 
 # One module per dataset; importing it registers it.
-_MODULES = ("shapes",)
+_MODULES = ("shapes", "cifar10", "cifar100", "mnist")
 
 
 def _import_all():
