@@ -24,9 +24,9 @@ import torch
 
 from ..errors import UserError
 from . import DatasetInfo, register
-from .file_datasets import check_masks, load_segmentation, write_files
+from .file_datasets import check_masks, load_segmentation, pair_files, write_files
 from .file_datasets import split_sizes as _split_sizes
-from .images import list_images, transfer
+from .images import transfer
 from .storage import find_folder
 
 CLASSES = ("sky", "building", "pole", "road", "pavement", "tree", "sign_symbol", "fence", "car",
@@ -48,26 +48,13 @@ LUT = torch.full((256,), IGNORE_INDEX, dtype=torch.long)
 LUT[:VOID] = torch.arange(VOID)
 
 
-def pair_split(tree: Path, images_dir: str, masks_dir: str, split: str, name: str) -> list:
-    """[[image path, mask path], ...] relative to `tree`, matched by file stem."""
-    images = {p.stem: p for p in list_images(tree / images_dir)}
-    masks = {p.stem: p for p in list_images(tree / masks_dir)}
-    if not images or set(images) != set(masks):
-        missing = sorted(set(images) ^ set(masks))[:3]
-        raise UserError(f"{name} {split}: images in {tree / images_dir} and labels in "
-                        f"{tree / masks_dir} do not pair up (e.g. {missing}); every image "
-                        f"needs a label image of the same name")
-    return [[f"{images_dir}/{images[s].name}", f"{masks_dir}/{masks[s].name}"]
-            for s in sorted(images)]
-
-
 def import_source(src: Path, out: Path, *, progress: bool = True, move: bool = False) -> dict:
     want = [d for s in INFO.splits for d in (s, f"{s}annot")]
     tree = find_folder(src, lambda d: all((d / w).is_dir() for w in want))
     if tree is None:
         raise UserError(f"no CamVid layout found in {src}: expected CamVid/{{train,val,test}}/ "
                         f"and CamVid/{{train,val,test}}annot/")
-    lists = {s: pair_split(tree, s, f"{s}annot", s, "camvid") for s in INFO.splits}
+    lists = {s: pair_files(tree, s, f"{s}annot", split=s, name="camvid") for s in INFO.splits}
     for folder in want:
         transfer(tree / folder, out / folder, move=move)
     write_files(out, lists, classes=list(CLASSES), void=VOID)

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from ..errors import UserError
-from .images import decode_all, read_mask, read_rgb, shorter_side
+from .images import decode_all, list_images, read_mask, read_rgb, shorter_side
 from .storage import cached, require_prepared, write_json
 from .tensor_datasets import ImageTensorDataset, SegmentationTensorDataset
 
@@ -47,6 +47,19 @@ def read_files(folder: Path) -> dict:
 def split_sizes(folder: Path, splits) -> dict:
     files = read_files(folder)
     return {s: len(files[s]) for s in splits}
+
+
+def pair_files(tree: Path, images_dir: str, masks_dir: str, *, split: str, name: str) -> list:
+    """[[image path, mask path], ...] relative to `tree`, matched by file stem."""
+    images = {p.stem: p for p in list_images(tree / images_dir)}
+    masks = {p.stem: p for p in list_images(tree / masks_dir)}
+    if not images or set(images) != set(masks):
+        missing = sorted(set(images) ^ set(masks))[:3]
+        raise UserError(f"{name} {split}: images in {tree / images_dir} and labels in "
+                        f"{tree / masks_dir} do not pair up (e.g. {missing}); every image "
+                        f"needs a label image of the same name")
+    return [[f"{images_dir}/{images[s].name}", f"{masks_dir}/{masks[s].name}"]
+            for s in sorted(images)]
 
 
 def classification_cache(folder: Path, split: str, size: int) -> dict:

@@ -9,7 +9,9 @@ uint8 cache (see `file_datasets.py`).
 Transforms: resize to `image_size` x `image_size` (default 32); the train split adds a random
 crop with `image_size // 8` zero padding and a horizontal flip. Normalisation: ImageNet
 statistics (the dataset is not known in advance). Only one image folder dataset is prepared
-at a time; preparing another replaces it.
+at a time; preparing another replaces it. Its `DatasetInfo.num_classes` is 0 because the
+classes are known only once it is prepared: read them from `dataset_summary("imagefolder")`
+or the loaded dataset's `classes`.
 """
 
 from __future__ import annotations

@@ -25,8 +25,7 @@ import torch
 
 from ..errors import UserError
 from . import DatasetInfo, register
-from .camvid import pair_split
-from .file_datasets import check_masks, load_segmentation, write_files
+from .file_datasets import check_masks, load_segmentation, pair_files, write_files
 from .file_datasets import split_sizes as _split_sizes
 from .images import transfer
 from .storage import find_folder
@@ -68,7 +67,7 @@ def import_source(src: Path, out: Path, *, progress: bool = True, move: bool = F
     tree, dirs = _layout(src)
     lists = {}
     for split, (images_dir, masks_dir) in dirs.items():
-        pairs = pair_split(tree, images_dir, masks_dir, split, "nyuv2")
+        pairs = pair_files(tree, images_dir, masks_dir, split=split, name="nyuv2")
         transfer(tree / images_dir, out / split / "image", move=move)
         transfer(tree / masks_dir, out / split / "label13", move=move)
         lists[split] = [[f"{split}/image/{Path(i).name}", f"{split}/label13/{Path(m).name}"]

@@ -179,4 +179,4 @@ def dataset_summary(name: str, root: str | None = None) -> dict:
     manifest = read_manifest(folder)
     return {"name": name, "num_classes": len(manifest["classes"]),
             "splits": _module(name).split_sizes(folder), "task": info.task,
-            "root": os.fspath(resolve_root(root))}
+            "root": os.fspath(resolve_root(root).resolve())}
