@@ -1,0 +1,182 @@
+"""`prepare_dataset` puts a real dataset under the data root; `dataset_summary` describes it.
+
+    prepare_dataset("cifar10")                              # download the official archive
+    prepare_dataset("cifar10", "cifar10-jpeg.zip")          # import a local archive or folder
+    prepare_dataset("nyuv2", "https://host/nyuv2-13.zip")   # or any URL (http, https, file)
+
+The steps, each of which fails with a one-line `UserError` and leaves nothing behind:
+1. get the source: download it (to `<root>/.downloads/<name>/`, checked against the published
+   checksum), or take the local file or folder;
+2. verify it: archives recognised by file name are checked against their known digest;
+   extraction checks the archive's own CRCs;
+3. import it: the dataset module finds its layout in the source and writes its prepared form
+   into a staging folder beside the destination;
+4. write `MANIFEST.json` (source, its sha256, split sizes, classes, date) and swap the staging
+   folder onto `<root>/<name>/`.
+
+Preparing again is a no-op when the prepared copy is intact and the source is the same one;
+a different source archive replaces it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ..errors import UserError
+from . import dataset_info
+from .archive import download, extract_archive, is_archive, replace_dir, sha256_file, verify_file
+from .storage import MANIFEST, read_manifest, resolve_root, write_json
+
+_URL_SCHEMES = ("http", "https", "file", "ftp")
+
+
+def _module(name: str):
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _is_url(source: str) -> bool:
+    return urlparse(source).scheme in _URL_SCHEMES
+
+
+def _intact(module, folder: Path, manifest: dict) -> bool:
+    try:
+        return module.split_sizes(folder) == manifest.get("splits")
+    except (UserError, OSError, KeyError, ValueError):
+        return False
+
+
+def _same_source(source: str | None, manifest: dict) -> bool:
+    if source is None:
+        return manifest.get("source_kind") == "online"
+    if _is_url(source):
+        return manifest.get("source") == source
+    path = Path(source).expanduser().resolve()
+    if path.is_file():
+        return manifest.get("source_sha256") == sha256_file(path)
+    return manifest.get("source") == str(path)
+
+
+def _verify_known(module, path: Path) -> dict:
+    """Check a recognised archive against its known digest; return the digests recorded."""
+    known = getattr(module, "KNOWN_ARCHIVES", {}).get(path.name)
+    if known:
+        verify_file(path, **known)
+    return {"source_sha256": sha256_file(path)}
+
+
+def _fetch(module, name: str, source: str | None, downloads: Path, progress: bool):
+    """(path of the archive, file or folder to import, facts for the manifest)."""
+    if source is None:
+        remotes = getattr(module, "ONLINE", ())
+        if not remotes:
+            raise UserError(getattr(module, "NO_ONLINE", f"{name} has no online source; run: "
+                                    f"python -m ddad_lite data prepare {name} --from PATH"))
+        files = [r.fetch(downloads, progress=progress) for r in remotes]
+        facts = {"source_kind": "online", "source": " ".join(r.urls[0] for r in remotes)}
+        if len(files) == 1:
+            return files[0], {**facts, **_verify_known(module, files[0])}
+        return downloads, facts
+    if _is_url(source):
+        filename = Path(unquote(urlparse(source).path)).name or f"{name}-source"
+        known = getattr(module, "KNOWN_ARCHIVES", {}).get(filename, {})
+        path = download(source, downloads / filename, progress=progress, **known)
+        return path, {"source_kind": "url", "source": source, **_verify_known(module, path)}
+    path = Path(source).expanduser().resolve()
+    if path.is_dir():
+        return path, {"source_kind": "folder", "source": str(path), "source_sha256": None}
+    if not path.is_file():
+        raise UserError(f"--from {source}: no such file or folder; pass the path of the "
+                        f"downloaded archive or of its extracted folder")
+    _say(progress, f"verifying {path}")
+    return path, {"source_kind": "file", "source": str(path), **_verify_known(module, path)}
+
+
+def prepare_dataset(name: str, source: str | None = None, root: str | None = None, *,
+                    progress: bool = True) -> dict:
+    """Download (`source` None) or import (`source` a path or URL) `name`; its manifest."""
+    info = dataset_info(name)
+    if info.embedded:
+        message = f"{name} is embedded in the package; nothing to prepare"
+        _say(progress, message)
+        return {"name": name, "embedded": True, "message": message}
+    module = _module(name)
+    root = resolve_root(root)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / name
+
+    if (folder / MANIFEST).is_file():
+        manifest = read_manifest(folder)
+        if _intact(module, folder, manifest) and _same_source(source, manifest):
+            _say(progress, f"{name} is already prepared and verified in {folder}")
+            return manifest
+        _say(progress, f"{folder} is incomplete or from another source; importing again")
+
+    path, facts = _fetch(module, name, source, root / ".downloads" / name, progress)
+    work = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.work-"))
+    try:
+        out = work / "out"
+        out.mkdir()
+        result = None
+        if path.is_file():
+            if not is_archive(path) and not _looks_like_archive(path):
+                raise UserError(f"{path} is not a .zip or .tar(.gz) archive; pass an archive "
+                                f"or a folder")
+            if hasattr(module, "import_archive"):  # read straight from the archive
+                _say(progress, f"importing {name} from {path.name}")
+                result = module.import_archive(path, out, progress=progress)
+            if result is None:
+                _say(progress, f"extracting {path.name}")
+                src = extract_archive(path, work / "src")
+                _say(progress, f"importing {name}")
+                result = module.import_source(src, out, progress=progress, move=True)
+        else:
+            _say(progress, f"importing {name} from {path}")
+            result = module.import_source(path, out, progress=progress, move=False)
+        manifest = {
+            "name": name, **facts,
+            "splits": result["splits"], "num_classes": len(result["classes"]),
+            "classes": result["classes"], "task": info.task,
+            **{k: v for k, v in result.items() if k not in ("splits", "classes")},
+            "prepared_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        write_json(manifest, out / MANIFEST)
+        replace_dir(out, folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _say(progress, f"{name} prepared in {folder}: {manifest['splits']}")
+    return manifest
+
+
+def _looks_like_archive(path: Path) -> bool:
+    import tarfile
+    import zipfile
+
+    return zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
+
+
+def dataset_summary(name: str, root: str | None = None) -> dict:
+    """`{"name", "num_classes", "splits": {split: size}, "task", "root"}` from the data."""
+    info = dataset_info(name)
+    if info.embedded:
+        module = _module(name)
+        return {"name": name, "num_classes": info.num_classes,
+                "splits": dict(module.SPLIT_SIZES), "task": info.task, "root": None}
+    from .storage import require_prepared
+
+    folder = require_prepared(name, root)
+    manifest = read_manifest(folder)
+    return {"name": name, "num_classes": len(manifest["classes"]),
+            "splits": _module(name).split_sizes(folder), "task": info.task,
+            "root": os.fspath(resolve_root(root).resolve())}
