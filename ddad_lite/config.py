@@ -140,6 +140,24 @@ RECIPES: dict[str, dict] = {
     },
 }
 
+# CIFAR: DFAD's protocol (ResNet-34-8x -> ResNet-18-8x, GeneratorA, nz 256, batch 256, 500 x 50
+# iterations, student SGD 0.1, generator Adam 1e-3, lr x0.1 at 100 and 200 epochs).
+_CIFAR = {
+    "common": dict(teacher="resnet34_8x", student="resnet18_8x", generator="generator_a",
+                   nz=256, ngf=64, lr_student=0.1, lr_generator=1e-3, weight_decay=5e-4),
+    "smoke": dict(iterations=2, batch_size=8, student_steps=1, eval_every=2, eval_size=200,
+                  log_every=1, snapshot_every=2, snapshot_size=8,
+                  teacher_recipe=dict(epochs=1, train_size=256, batch_size=32)),
+    "quick": dict(iterations=200, batch_size=64, student_steps=5, eval_every=20,
+                  eval_size=2000, snapshot_every=20, lr_milestones=(0.6, 0.85),
+                  teacher_recipe=dict(epochs=5, batch_size=128, lr=0.1)),
+    "full": dict(iterations=25000, batch_size=256, student_steps=5, eval_every=250,
+                 snapshot_every=1000, lr_milestones=(0.2, 0.4),
+                 teacher_recipe=dict(epochs=200, batch_size=128, lr=0.1)),
+}
+RECIPES["cifar10"] = _CIFAR
+RECIPES["cifar100"] = _CIFAR
+
 # Per-method settings applied after the dataset's recipe. `dfad` is DDAD without the BN term;
 # `bn_only` is the other half of the ablation (the generator matches BN statistics only).
 METHOD_SETTINGS: dict[str, dict] = {

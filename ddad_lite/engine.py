@@ -31,7 +31,7 @@ from .data import dataset_info, denormalize
 from .errors import UserError
 from .losses import BNStatistics
 from .methods import build_method
-from .metrics import accuracy, eval_loader
+from .metrics import PRIMARY_METRIC, eval_loader, evaluate
 from .models import build
 
 
@@ -181,9 +181,10 @@ class Distiller:
                 if callback:
                     callback(self, "log")
             if self.eval_loader is not None and self._due(cfg.eval_every):
-                acc = self.evaluate()
-                self.history["eval"].append({"iteration": self.step, "student_acc": acc})
-                bar.set_postfix(loss_S=f"{float(losses['loss_S']):.3f}", acc=f"{acc:.3f}")
+                scores = self.evaluate()
+                self.history["eval"].append({"iteration": self.step, **scores})
+                bar.set_postfix(loss_S=f"{float(losses['loss_S']):.3f}",
+                                score=f"{scores[self.primary_metric]:.3f}")
                 if callback:
                     callback(self, "eval")
             if self._due(cfg.snapshot_every):
@@ -201,9 +202,16 @@ class Distiller:
         return bool(every) and (self.step % every == 0 or self.step == self.cfg.iterations)
 
     # ---- measuring -----------------------------------------------------------------------
-    def evaluate(self) -> float:
-        """Top-1 accuracy of S on the real test split (evaluation only)."""
-        return accuracy(self.S, self.eval_loader, device=self.device, amp=self.cfg.amp)
+    @property
+    def primary_metric(self) -> str:
+        """The history key of the headline score: `student_acc` (or `student_miou`)."""
+        return "student_" + PRIMARY_METRIC[self.info.task]
+
+    def evaluate(self) -> dict:
+        """S's metrics on the real test split (evaluation only), keys prefixed `student_`."""
+        scores = evaluate(self.S, self.eval_loader, info=self.info, device=self.device,
+                          amp=self.cfg.amp)
+        return {f"student_{k}": v for k, v in scores.items()}
 
     @torch.no_grad()
     def snapshot(self) -> dict:

@@ -69,7 +69,8 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
 def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) -> dict:
     """metrics.json: results beside their provenance and the full config."""
     cfg = d.cfg
-    curve = [e["student_acc"] for e in d.history["eval"]]
+    key = d.primary_metric  # student_acc, or student_miou for segmentation
+    curve = [e[key] for e in d.history["eval"]]
     summary = curve_summary(curve)
     images = d.step * (cfg.student_steps + 1) * cfg.batch_size
     entropies = [s["teacher_class_entropy"] for s in d.snapshots]
@@ -80,11 +81,11 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "teacher": cfg.teacher,
         "student": cfg.student,
         "generator": cfg.generator,
-        "teacher_acc": teacher_record.get("accuracy"),
+        "teacher_" + key.removeprefix("student_"): teacher_record.get("accuracy"),
         "teacher_sha256": teacher_record.get("sha256"),
-        "student_acc": summary["final"],
-        "mean_student_acc": summary["mean"],
-        "best_student_acc": summary["best"],
+        key: summary["final"],
+        "mean_" + key: summary["mean"],
+        "best_" + key: summary["best"],
         "best_selected_on": "the real test split (optimistic; final and mean are not selected)",
         "forgetting_max_drop": summary["max_drop"],
         "evaluations": len(curve),

@@ -40,6 +40,16 @@ def accuracy(model: torch.nn.Module, loader, *, device="cpu", amp: bool = False)
     return correct / max(total, 1)
 
 
+PRIMARY_METRIC = {"classification": "acc"}
+
+
+def evaluate(model: torch.nn.Module, loader, *, info, device="cpu", amp: bool = False) -> dict:
+    """The task's metrics of `model` on `loader`: {"acc": ...} for classification."""
+    if info.task == "classification":
+        return {"acc": accuracy(model, loader, device=device, amp=amp)}
+    raise ValueError(f"no evaluation for task {info.task!r}")
+
+
 def curve_summary(values: list[float]) -> dict:
     """Final, mean and best of an accuracy curve, and the largest drop from one evaluation
     to any later one (a measure of forgetting)."""
