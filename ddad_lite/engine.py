@@ -52,7 +52,7 @@ def no_param_grad(model: nn.Module):
     try:
         yield model
     finally:
-        for p, f in zip(model.parameters(), flags):
+        for p, f in zip(model.parameters(), flags, strict=False):
             p.requires_grad_(f)
 
 
@@ -76,7 +76,8 @@ class Distiller:
         self.S = self.S.to(self.device, memory_format=memory_format)
         self.G = build(cfg.generator, nz=cfg.nz, ngf=cfg.ngf, img_size=self.info.image_size,
                        channels=self.info.channels).to(self.device, memory_format=memory_format)
-        if self.S is self.T or set(map(id, self.S.parameters())) & set(map(id, self.T.parameters())):
+        shared = set(map(id, self.S.parameters())) & set(map(id, self.T.parameters()))
+        if self.S is self.T or shared:
             raise ValueError("student and teacher must be distinct models")
 
         self.method = build_method(cfg)
