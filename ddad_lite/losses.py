@@ -11,6 +11,13 @@ al., 2020) and its public code:
 
 plain L2 norms (not squared, not divided by channels), every layer weighted equally.
 
+**Teacher priors (DAFL, Chen et al., 2019)**, optional terms of a generator's loss, on the
+teacher's logits t of a synthetic batch:
+
+    L_oh  = CE(t, argmax t)                      one-hot: T should be confident
+    L_ie  = -H(mean_batch softmax(t))            information entropy: every class equally
+                                                 often (minimising -H balances the classes)
+
 **Discrepancies D(S(x), T(x)) (the student as discriminator).** Between student and teacher
 logits (class dimension 1; dense outputs keep their spatial dimensions and are averaged):
 
@@ -94,6 +101,22 @@ class BNStatistics:
     def remove(self):
         for h in self.hooks:
             h.remove()
+
+
+def onehot_loss(t: torch.Tensor) -> torch.Tensor:
+    """L_oh = CE(t, argmax t): low when the teacher is confident on each synthetic image."""
+    return F.cross_entropy(t, t.argmax(1).detach())
+
+
+def class_balance_loss(t: torch.Tensor) -> torch.Tensor:
+    """L_ie = -H(p_bar), p_bar the batch mean of softmax(t): low when classes are balanced.
+
+    Its minimum, -log(num_classes), is reached when the teacher sees every class equally often
+    in the batch (dense outputs: over every pixel).
+    """
+    p = F.softmax(t.float(), dim=1)
+    p_bar = p.transpose(0, 1).reshape(p.shape[1], -1).mean(1)
+    return (p_bar * torch.log(p_bar + 1e-8)).sum()
 
 
 def l1_discrepancy(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

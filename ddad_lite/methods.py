@@ -4,6 +4,7 @@ The engine owns the loop (k student steps, then one generator step); a method ow
 losses. In the notation of REFERENCE.md, with x = G(z), z ~ N(0, I):
 
     DDAD     L_G = alpha * L_BN(T, x) - beta * D(S(x), T(x))     L_S = D(S(x), T(x))
+             [+ lambda_ie * L_ie(T(x)) + lambda_oh * L_oh(T(x)), optional teacher priors]
     DFAD     the same with alpha = 0 (adversarial only)
     bn_only  the same with beta = 0 (the generator matches T's BN statistics only)
 
@@ -17,7 +18,7 @@ import torch
 
 from .config import DistillConfig
 from .errors import unknown_name
-from .losses import discrepancy
+from .losses import class_balance_loss, discrepancy, onehot_loss
 
 
 class Method:
@@ -47,7 +48,8 @@ class Method:
 
 
 class AdversarialMethod(Method):
-    """DDAD, DFAD and the BN-only ablation: L_G = alpha * L_BN - beta * D(S(x), T(x))."""
+    """DDAD, DFAD and the BN-only ablation: L_G = alpha * L_BN - beta * D(S(x), T(x)),
+    plus the optional class-balance (L_ie) and one-hot (L_oh) priors on T(x)."""
 
     name = "ddad"
 
@@ -65,6 +67,14 @@ class AdversarialMethod(Method):
             l_bn = engine.bn.loss()  # teacher as discriminator
             loss = loss + self.alpha * l_bn
             logs["loss_bn"] = l_bn
+        if self.cfg.class_balance_weight:
+            l_ie = class_balance_loss(t)  # every class equally often in the batch
+            loss = loss + self.cfg.class_balance_weight * l_ie
+            logs["loss_ie"] = l_ie
+        if self.cfg.onehot_weight:
+            l_oh = onehot_loss(t)  # confident teacher predictions
+            loss = loss + self.cfg.onehot_weight * l_oh
+            logs["loss_oh"] = l_oh
         if self.beta:
             adv = discrepancy(self.generator_discrepancy, engine.S(x), t,
                               temperature=self.cfg.temperature)  # student as discriminator
