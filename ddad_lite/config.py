@@ -36,6 +36,8 @@ class TeacherConfig:
     weight_decay: float = 5e-4
     seed: int = 0
     train_size: int | None = None  # None: the whole train split
+    amp: bool = False  # bfloat16 autocast for the forward passes
+    channels_last: bool = False
 
 
 @dataclass

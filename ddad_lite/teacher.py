@@ -77,7 +77,8 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
     loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True, drop_last=True,
                         num_workers=num_workers,
                         generator=torch.Generator().manual_seed(recipe.seed))
-    model = build_teacher(recipe).to(device)
+    memory_format = torch.channels_last if recipe.channels_last else torch.preserve_format
+    model = build_teacher(recipe).to(device, memory_format=memory_format)
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                           weight_decay=recipe.weight_decay, nesterov=True)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -87,8 +88,9 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
     model.train()
     for _ in range(recipe.epochs):
         for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            loss = nn.functional.cross_entropy(model(x), y)
+            x, y = x.to(device, memory_format=memory_format), y.to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=recipe.amp):
+                loss = nn.functional.cross_entropy(model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
