@@ -40,7 +40,7 @@ def history_figure(history: dict, *, metric: str = "student_acc",
     for key, label in LOSS_LABELS.items():
         points = [(r["iteration"], r[key]) for r in train if key in r]
         if points:
-            xs, ys = zip(*points)
+            xs, ys = zip(*points, strict=True)
             ax_loss.plot(xs, ys, label=label)
     ax_loss.set_xlabel("iteration")
     ax_loss.set_title("losses")
@@ -49,7 +49,7 @@ def history_figure(history: dict, *, metric: str = "student_acc",
         ax_loss.legend(fontsize=7)
     evals = [(r["iteration"], r[metric]) for r in history.get("eval", []) if metric in r]
     if evals:
-        xs, ys = zip(*evals)
+        xs, ys = zip(*evals, strict=True)
         ax_acc.plot(xs, ys, marker="o", ms=3, label="student")
     if teacher_score is not None:
         ax_acc.axhline(teacher_score, ls="--", color="gray", label="teacher")
@@ -71,11 +71,11 @@ def compare_curves(histories: dict, *, metric: str = "student_acc",
     for name, history in histories.items():
         evals = [(r["iteration"], r[metric]) for r in history.get("eval", []) if metric in r]
         if evals:
-            xs, ys = zip(*evals)
+            xs, ys = zip(*evals, strict=True)
             ax_acc.plot(xs, ys, marker="o", ms=3, label=name)
         train = [(r["iteration"], r["loss_S"]) for r in history.get("train", [])]
         if train:
-            xs, ys = zip(*train)
+            xs, ys = zip(*train, strict=True)
             ax_loss.plot(xs, ys, label=name)
     if teacher_score is not None:
         ax_acc.axhline(teacher_score, ls="--", color="gray", label="teacher")

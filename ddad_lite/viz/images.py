@@ -103,7 +103,7 @@ def frames_figure(frames: list, iterations: list, *, index: int = 0, max_frames:
                     for k in range(min(max_frames, len(frames)))})
     images = torch.stack([frames[k][index] for k in picks])
     fig = image_grid(images, ncols=ncols or len(picks))
-    for ax, k in zip(fig.axes, picks):
+    for ax, k in zip(fig.axes, picks, strict=False):
         ax.set_title(f"iteration {iterations[k]}", fontsize=7)
     return fig
 
