@@ -99,8 +99,11 @@ def frames_figure(frames: list, iterations: list, *, index: int = 0, max_frames:
     """Image `index` of a batch across iterations (e.g. an inversion): one column per frame."""
     if not frames:
         raise ValueError("no frames to show")
-    picks = sorted({round(k * (len(frames) - 1) / max(1, max_frames - 1))
-                    for k in range(min(max_frames, len(frames)))})
+    if len(frames) <= max_frames:
+        picks = list(range(len(frames)))
+    else:  # evenly spaced, first and last included
+        picks = sorted({round(k * (len(frames) - 1) / (max_frames - 1))
+                        for k in range(max_frames)})
     images = torch.stack([frames[k][index] for k in picks])
     fig = image_grid(images, ncols=ncols or len(picks))
     for ax, k in zip(fig.axes, picks, strict=False):
