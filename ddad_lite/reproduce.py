@@ -133,7 +133,8 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
             start = time.perf_counter()
             try:
                 pm.execute_notebook(str(nb_path), str(partial), parameters=parameters,
-                                    kernel_name=KERNEL_NAME, cwd=str(out_dir),
+                                    kernel_name=KERNEL_NAME, language="python",
+                                    cwd=str(out_dir),
                                     execution_timeout=timeout, start_timeout=120,
                                     progress_bar=False, log_output=False)
             except Exception as e:  # papermill saved the failing copy at `partial`
