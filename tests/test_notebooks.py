@@ -132,6 +132,12 @@ def test_smoke_series_runs_clean(smoke_series):
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"], r["notebook"]
         assert any("image/png" in o.get("data", {}) for o in outputs), r["notebook"]
+    widgets = nbformat.read(run_root / "notebooks" / "02_dual_discriminator.ipynb", 4).metadata[
+        "widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    models = {v["model_name"]: v["state"] for v in widgets.values()}
+    assert {"SelectionSliderModel", "DropdownModel", "ImageModel"} <= set(models)
+    assert models["DropdownModel"]["_options_labels"][models["DropdownModel"]["index"]] == "all"
+    assert "iteration" in models["HTMLModel"]["value"]  # the browser drew its caption
     teacher_trained = [r["key_figures"].get("teacher_trained_now") for r in rows]
     assert teacher_trained[0] is True  # 00 trains it; the others load it from the cache
 

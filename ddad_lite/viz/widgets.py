@@ -44,6 +44,9 @@ def load_snapshots(snapshots) -> list[dict]:
     return snapshots
 
 
+ALL = -1  # the class filter's "all classes" (a Dropdown's None would mean "nothing chosen")
+
+
 class SnapshotBrowser(widgets.VBox):
     """Slider over snapshots, class filter, image grid with T and S predictions."""
 
@@ -58,8 +61,8 @@ class SnapshotBrowser(widgets.VBox):
             options=[(str(it), k) for k, it in enumerate(iterations)], value=len(iterations) - 1,
             description="iteration", continuous_update=False)
         self.class_filter = widgets.Dropdown(
-            options=[("all", None)] + [(_name(c, class_names), c) for c in range(num_classes)],
-            value=None, description="T says")
+            options=[("all", ALL)] + [(_name(c, class_names), c) for c in range(num_classes)],
+            value=ALL, description="T says")
         self.image = widgets.Image(format="png")
         self.caption = widgets.HTML()
         self.step.observe(self._update, names="value")
@@ -72,17 +75,22 @@ class SnapshotBrowser(widgets.VBox):
     def snapshot(self) -> dict:
         return self.snapshots[self.step.value]
 
+    @property
+    def chosen_class(self) -> int | None:
+        """The class the filter keeps, or None for all."""
+        return None if self.class_filter.value == ALL else self.class_filter.value
+
     def predictions(self) -> list[tuple[str, str]]:
         """(T's class, S's class) of each image shown."""
         s = self.snapshot
-        idx = select(s, self.class_filter.value)[:self.max_images]
+        idx = select(s, self.chosen_class)[:self.max_images]
         return [(_name(int(s["teacher_pred"][i]), self.class_names),
                  _name(int(s["student_pred"][i]), self.class_names)) for i in idx]
 
     def figure(self) -> Figure:
         """The static twin of what the browser shows now."""
         return snapshot_figure(self.snapshot, class_names=self.class_names,
-                               class_filter=self.class_filter.value, ncols=self.ncols,
+                               class_filter=self.chosen_class, ncols=self.ncols,
                                max_images=self.max_images)
 
     def _update(self, change=None):
