@@ -1,0 +1,97 @@
+"""The ablation of DDAD's two discriminators on one teacher and one budget.
+
+With x = G(z), the generator's loss is L_G = alpha L_BN(T, x) - beta D(S(x), T(x)):
+
+    bn_only  beta = 0    the teacher is the only discriminator (BN statistics)
+    dfad     alpha = 0   the student is the only discriminator (adversarial only, DFAD)
+    ddad     both        the dual-discriminator objective
+
+`run_ablation` distils the same teacher with each method through `run_distillation` (same
+profile, seed, iterations and batch size, so the same number of synthetic images) into
+`out_dir/<method>/`, and returns the histories and a table of final, mean and best student
+accuracy. A method whose run folder already holds a finished run of the same config is loaded
+instead of trained again (so a notebook can be re-run); one of another config is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .config import DistillConfig, config_differences, make_config
+from .errors import UserError
+from .experiment import run_distillation
+
+ABLATION_METHODS = ("bn_only", "dfad", "ddad")
+
+
+def run_ablation(*, dataset: str = "shapes", profile: str = "quick",
+                 methods=ABLATION_METHODS, out_dir, teacher, **overrides) -> dict:
+    """Distil `teacher` (a (model, record) pair) with each method; returns
+    {"configs": {method: cfg}, "metrics": {method: metrics}, "histories": {method: history},
+    "table": [row per method]}. `overrides` go to `make_config` for every method."""
+    out = Path(out_dir)
+    result: dict = {"configs": {}, "metrics": {}, "histories": {}, "table": []}
+    for method in methods:
+        cfg = make_config(dataset, method, profile, **overrides)
+        run_dir = out / method
+        metrics, history = run_or_load(cfg, run_dir, teacher=teacher)
+        result["configs"][method] = cfg
+        result["metrics"][method] = metrics
+        result["histories"][method] = history
+        result["table"].append(table_row(method, metrics))
+    return result
+
+
+def run_or_load(cfg: DistillConfig, run_dir, *, teacher) -> tuple[dict, dict]:
+    """(metrics, history) of the run of `cfg` in `run_dir`: loaded if it finished there
+    before with the same config, else distilled now (`run_distillation`)."""
+    run_dir = Path(run_dir)
+    metrics = _finished_run(run_dir, cfg)
+    if metrics is None:
+        metrics = run_distillation(cfg, run_dir, teacher=teacher)
+    return metrics, json.loads((run_dir / "history.json").read_text())
+
+
+def _finished_run(run_dir: Path, cfg: DistillConfig) -> dict | None:
+    path = run_dir / "metrics.json"
+    if not path.exists() or not (run_dir / "history.json").exists():
+        return None
+    metrics = json.loads(path.read_text())
+    diffs = config_differences(DistillConfig.from_dict(metrics["config"]), cfg)
+    if diffs:
+        raise UserError(f"{run_dir} holds a run of another config (differs in "
+                        f"{', '.join(diffs[:4])}); delete it or choose another out_dir")
+    return metrics
+
+
+def table_row(method: str, metrics: dict) -> dict:
+    """One row of the results table: final, mean and best student accuracy and cost."""
+    return {"method": method, "alpha": metrics["config"]["alpha"],
+            "beta": metrics["config"]["beta"],
+            "student_acc": metrics.get("student_acc"),
+            "mean_student_acc": metrics.get("mean_student_acc"),
+            "best_student_acc": metrics.get("best_student_acc"),
+            "teacher_class_entropy_final": metrics.get("teacher_class_entropy_final"),
+            "iterations": metrics.get("iterations"),
+            "train_seconds": metrics.get("train_seconds")}
+
+
+def format_table(rows: list[dict], *, percent: bool = True) -> str:
+    """The table as Markdown (accuracies in %); 'best' is chosen on the real test split."""
+    head = ("| method | alpha | beta | final acc | mean acc | best acc* | class entropy | "
+            "iterations | train s |")
+    lines = [head, "|" + " --- |" * 9]
+
+    def pct(v):
+        return "" if v is None else (f"{100 * v:.1f}" if percent else f"{v:.3f}")
+
+    for r in rows:
+        ent = r.get("teacher_class_entropy_final")
+        lines.append(f"| {r['method']} | {r['alpha']:g} | {r['beta']:g} | "
+                     f"{pct(r['student_acc'])} | {pct(r['mean_student_acc'])} | "
+                     f"{pct(r['best_student_acc'])} | {'' if ent is None else f'{ent:.2f}'} | "
+                     f"{r['iterations']} | {r['train_seconds']} |")
+    lines.append("\n*best: the maximum over evaluations on the real test split (optimistic); "
+                 "final and mean are not selected.")
+    return "\n".join(lines)

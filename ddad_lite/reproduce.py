@@ -1,0 +1,216 @@
+"""Run the notebook series headless with papermill and tabulate what each produced.
+
+    reproduce(profile="quick")       # python -m ddad_lite reproduce --profile quick
+
+For every `notebooks/NN_*.ipynb`, in order (found by glob, so new notebooks join the series;
+`only=["01", "02"]` keeps those prefixes), papermill executes a copy with the parameters
+`profile`, `device`, `out_dir` (`runs/<profile>/NN_name/`), `cache_dir` and `data_root`
+injected after the notebook's `parameters` cell, in that run folder, on the kernel of this
+very interpreter (`ddad-lite`, pointing at `sys.executable`). Into `runs/<profile>/`:
+
+  notebooks/NN_name.ipynb   the executed notebook, and NN_name.html beside it (nbconvert)
+  NN_name/                  what the notebook wrote, including key_figures.json
+  results.json, results.md  a row per notebook (status, wall time, key figures) with
+                            provenance (git commit, versions, device, profile, date)
+
+The teacher cache is shared by the whole series, so the teacher is trained at most once. A
+failing notebook stops the series with a one-line `UserError` naming its saved copy. Every
+file is written atomically (to a temporary sibling, then renamed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from .checkpoint import atomic_write, save_json
+from .config import PROFILES
+from .errors import UserError, unknown_name
+
+KERNEL_NAME = "ddad-lite"
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def discover(notebooks_dir=NOTEBOOKS_DIR, only=None) -> list[Path]:
+    """`NN_*.ipynb` in order; `only` keeps those whose number prefix is listed."""
+    found = sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        wanted = {str(o).strip().zfill(2) for o in only}
+        known = {p.name[:2] for p in found}
+        missing = sorted(wanted - known)
+        if missing:
+            raise UserError(f"no notebook numbered {', '.join(missing)} in {notebooks_dir}; "
+                            f"choose from {', '.join(sorted(known))}")
+        found = [p for p in found if p.name[:2] in wanted]
+    if not found:
+        raise UserError(f"no notebooks NN_*.ipynb in {notebooks_dir}; run from a ddad-lite "
+                        "source checkout")
+    return found
+
+
+def kernel_spec_dir(root: Path) -> Path:
+    """Write a kernel spec `ddad-lite` for this interpreter under `root/kernels/`; the kernel
+    imports the same `ddad_lite` as this process (its folder leads PYTHONPATH)."""
+    spec_dir = root / "kernels" / KERNEL_NAME
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    pythonpath = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": f"ddad-lite ({platform.python_version()})", "language": "python",
+            "env": {"PYTHONPATH": pythonpath}, "metadata": {"debugger": True}}
+    save_json(spec_dir / "kernel.json", spec)
+    return root
+
+
+@contextlib.contextmanager
+def this_interpreter_kernel(root: Path):
+    """Put our kernel spec first on JUPYTER_PATH (its highest-priority entry) while inside,
+    and check that `ddad-lite` resolves to `sys.executable`."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    kernel_spec_dir(root)
+    before = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(root), before]))
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() != Path(sys.executable).resolve():
+            raise UserError(f"kernel {KERNEL_NAME!r} runs {spec.argv[0]}, not this Python "
+                            f"({sys.executable}); remove the other kernel spec")
+        yield spec
+    finally:
+        if before is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = before
+
+
+def provenance(*, profile: str, device: str) -> dict:
+    import torch
+    import torchvision
+
+    from .experiment import git_commit
+
+    return {"git_commit": git_commit(), "python_version": platform.python_version(),
+            "python": sys.executable, "torch_version": str(torch.__version__),
+            "torchvision_version": str(torchvision.__version__), "device": device,
+            "profile": profile, "platform": platform.platform(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = "cpu",
+              timeout: int = 1800, *, cache_dir=None, data_root=None,
+              notebooks_dir=NOTEBOOKS_DIR, html: bool = True) -> dict:
+    """Execute the series into `out_root/profile/`; returns the results (also in
+    results.json). `timeout` is the limit per cell in seconds."""
+    import papermill as pm
+
+    from .series import series_paths
+
+    if profile not in PROFILES:
+        raise unknown_name("profile", profile, PROFILES)
+    notebooks = discover(notebooks_dir, only)
+    run_root = (Path(out_root) / profile).resolve()
+    paths = series_paths(cache_dir=cache_dir, data_root=data_root)
+    results = {"provenance": provenance(profile=profile, device=device),
+               "cache_dir": str(paths["cache_dir"]), "notebooks": []}
+    with this_interpreter_kernel(run_root / ".jupyter"):
+        for nb_path in notebooks:
+            name = nb_path.stem
+            out_dir = run_root / name
+            out_dir.mkdir(parents=True, exist_ok=True)
+            executed = run_root / "notebooks" / f"{name}.ipynb"
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            partial = executed.with_name(f".{name}.running.ipynb")
+            parameters = {"profile": profile, "device": device, "out_dir": str(out_dir),
+                          "cache_dir": str(paths["cache_dir"]),
+                          "data_root": str(paths["data_root"])}
+            row = {"notebook": name, "path": str(executed)}
+            start = time.perf_counter()
+            try:
+                pm.execute_notebook(str(nb_path), str(partial), parameters=parameters,
+                                    kernel_name=KERNEL_NAME, language="python",
+                                    cwd=str(out_dir),
+                                    execution_timeout=timeout, start_timeout=120,
+                                    progress_bar=False, log_output=False)
+            except Exception as e:  # papermill saved the failing copy at `partial`
+                os.replace(partial, executed) if partial.exists() else None
+                row.update(status="failed", wall_seconds=round(time.perf_counter() - start, 1),
+                           error=_one_line(e))
+                results["notebooks"].append(row)
+                _write_results(run_root, results)
+                raise UserError(f"notebook {name} failed ({row['error']}); the executed copy "
+                                f"is {executed}") from None
+            os.replace(partial, executed)
+            row.update(status="ok", wall_seconds=round(time.perf_counter() - start, 1),
+                       key_figures=_read_key_figures(out_dir))
+            if html:
+                row["html"] = str(_export_html(executed))
+            results["notebooks"].append(row)
+            _write_results(run_root, results)
+    results["total_seconds"] = round(sum(r["wall_seconds"] for r in results["notebooks"]), 1)
+    _write_results(run_root, results)
+    return results
+
+
+def _one_line(e: Exception) -> str:
+    name = getattr(e, "ename", type(e).__name__)
+    value = str(getattr(e, "evalue", "") or e).strip().splitlines()
+    return f"{name}: {value[0][:200]}" if value else name
+
+
+def _read_key_figures(out_dir: Path) -> dict:
+    path = out_dir / "key_figures.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _export_html(executed: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    target = executed.with_suffix(".html")
+
+    def write(tmp):
+        Path(tmp).write_text(body, encoding="utf-8")
+
+    atomic_write(target, write)
+    return target
+
+
+def _format(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, str) and len(v) > 16:
+        return v[:12] + "..."
+    return str(v)
+
+
+def results_markdown(results: dict) -> str:
+    p = results["provenance"]
+    lines = [f"# ddad-lite notebook series: profile `{p['profile']}`", "",
+             f"commit `{p['git_commit']}`, Python {p['python_version']}, torch "
+             f"{p['torch_version']}, torchvision {p['torchvision_version']}, device "
+             f"`{p['device']}`, {p['date']}", "",
+             "| notebook | status | wall s | key figures |", "| --- | --- | --- | --- |"]
+    for r in results["notebooks"]:
+        figures = ", ".join(f"{k} {_format(v)}" for k, v in r.get("key_figures", {}).items())
+        if r["status"] != "ok":
+            figures = r.get("error", "")
+        lines.append(f"| {r['notebook']} | {r['status']} | {r['wall_seconds']} | {figures} |")
+    if "total_seconds" in results:
+        lines += ["", f"Total: {results['total_seconds']} s."]
+    lines += ["", "Accuracies are fractions of the real test split; a `best` value is the "
+              "maximum over evaluations on that split (optimistic), `final` and `mean` are not "
+              "selected."]
+    return "\n".join(lines) + "\n"
+
+
+def _write_results(run_root: Path, results: dict) -> None:
+    save_json(run_root / "results.json", results)
+    text = results_markdown(results)
+    atomic_write(run_root / "results.md", lambda tmp: Path(tmp).write_text(text))

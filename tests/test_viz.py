@@ -1,0 +1,111 @@
+"""viz: static figures have content; widgets build from fake snapshots and follow the slider."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import ddad_lite.viz as viz  # noqa: E402
+from ddad_lite.inversion import measure_bn  # noqa: E402
+
+CLASSES = tuple(f"c{i}" for i in range(10))
+
+
+def fake_snapshots(n=3, size=12):
+    g = torch.Generator().manual_seed(0)
+    out = []
+    for k in range(n):
+        t = torch.randint(0, 10, (size,), generator=g)
+        s = t.clone()
+        s[: k + 1] = (s[: k + 1] + 1) % 10  # S disagrees with T on k + 1 images
+        out.append({"iteration": 10 * (k + 1),
+                    "images": torch.randint(0, 256, (size, 3, 8, 8), dtype=torch.uint8,
+                                            generator=g),
+                    "teacher_pred": t, "student_pred": s,
+                    "teacher_conf": torch.rand(size, generator=g),
+                    "student_conf": torch.rand(size, generator=g),
+                    "teacher_class_entropy": 0.9})
+    return out
+
+
+def drawn(fig):
+    assert isinstance(fig, Figure)
+    return sum(len(ax.images) + len(ax.lines) + len(ax.collections) + len(ax.patches)
+               for ax in fig.axes)
+
+
+def test_image_figures_draw_every_image():
+    snaps = fake_snapshots()
+    fig = viz.snapshot_figure(snaps[0], class_names=CLASSES)
+    assert drawn(fig) == 12
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert all(t.startswith("T: ") and "\nS: " in t for t in titles)
+    frames = [s["images"] for s in snaps]
+    assert drawn(viz.frames_figure(frames, [1, 2, 3])) == 3
+
+
+def test_class_filter_keeps_only_that_class():
+    snap = fake_snapshots()[0]
+    c = int(snap["teacher_pred"][0])
+    fig = viz.snapshot_figure(snap, class_names=CLASSES, class_filter=c)
+    assert drawn(fig) == int((snap["teacher_pred"] == c).sum())
+
+
+def test_curve_figures_plot_histories():
+    history = {"train": [{"iteration": i, "loss_S": 1 / i, "loss_G": -1 / i, "loss_bn": 2 / i}
+                         for i in range(1, 6)],
+               "eval": [{"iteration": i, "student_acc": 0.1 * i} for i in (2, 4)],
+               "bn_layers": [{"iteration": i, "a": 1.0 / i, "b": 2.0 / i} for i in (1, 5)]}
+    assert drawn(viz.history_figure(history, teacher_score=0.9)) >= 4
+    assert drawn(viz.compare_curves({"x": history, "y": history})) >= 4
+    assert drawn(viz.bn_layers_over_time(history["bn_layers"])) == 2
+    assert drawn(viz.loss_curve([3.0, 2.0, 1.0], log=True)) == 1
+
+
+def test_bn_figures_from_a_real_teacher(shapes_teacher):
+    teacher, _ = shapes_teacher
+    rows = measure_bn(teacher, torch.randn(8, 3, 32, 32))
+    assert rows and all(r["R"] > 0 for r in rows)
+    assert not any(m._forward_hooks for m in teacher.modules())  # hooks removed
+    fig = viz.bn_match_figure(rows, max_layers=3)
+    assert drawn(fig) >= 6  # a scatter and a diagonal per panel
+    assert drawn(viz.bn_layer_bars({r["name"]: r["R"] for r in rows})) == len(rows)
+
+
+def test_snapshot_browser_follows_slider_and_filter():
+    snaps = fake_snapshots()
+    browser = viz.snapshot_browser(snaps, class_names=CLASSES)
+    assert browser.step.value == 2 and "iteration 30" in browser.caption.value
+    last_png, last_caption = bytes(browser.image.value), browser.caption.value
+    assert last_png.startswith(b"\x89PNG")
+    browser.step.value = 0  # as a user moving the slider
+    assert "iteration 10" in browser.caption.value
+    assert bytes(browser.image.value) != last_png and browser.caption.value != last_caption
+    first = snaps[0]
+    assert browser.predictions() == [(CLASSES[int(t)], CLASSES[int(s)]) for t, s in
+                                     zip(first["teacher_pred"], first["student_pred"],
+                                         strict=True)]
+    c = int(first["teacher_pred"][3])
+    browser.class_filter.value = c
+    assert all(t == CLASSES[c] for t, _ in browser.predictions())
+    assert len(browser.predictions()) == int((first["teacher_pred"] == c).sum())
+    assert drawn(browser.figure()) == len(browser.predictions())
+
+
+def test_snapshot_browser_reads_a_run_folder(tmp_path):
+    torch.save(fake_snapshots(), tmp_path / "snapshots.pt")
+    browser = viz.snapshot_browser(tmp_path)
+    assert len(browser.step.options) == 3
+    with pytest.raises(ValueError):
+        viz.snapshot_browser([])
+
+
+def test_frame_browser_follows_slider():
+    frames = [s["images"] for s in fake_snapshots()]
+    browser = viz.frame_browser(frames, [0, 5, 10])
+    before = bytes(browser.image.value)
+    browser.step.value = 0
+    assert "iteration 0" in browser.caption.value and bytes(browser.image.value) != before
