@@ -116,3 +116,12 @@ def test_resume_without_a_checkpoint_says_what_to_do(tmp_path):
 def test_main_returns_2_for_user_errors(capsys, tmp_path):
     assert main(["distill", "--dataset", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown dataset" in capsys.readouterr().err
+
+
+def test_run_files_get_the_usual_permissions(finished_run):
+    import os
+
+    out, _, _ = finished_run
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (out / "metrics.json").stat().st_mode & 0o777 == 0o666 & ~mask

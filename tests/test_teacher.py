@@ -22,7 +22,7 @@ def test_teacher_is_trained_once_then_loaded_from_the_cache(tmp_path):
     assert entry["sha256"] == first["sha256"] and entry["accuracy"] == first["accuracy"]
     again, second = load_or_train_teacher(TINY, cache_dir=tmp_path, progress=False)
     assert not second["trained_now"] and second["sha256"] == first["sha256"]
-    for a, b in zip(model.state_dict().values(), again.state_dict().values()):
+    for a, b in zip(model.state_dict().values(), again.state_dict().values(), strict=True):
         assert torch.equal(a.cpu(), b.cpu())
 
 
