@@ -1,11 +1,8 @@
 """Settings shared by the notebook series, so every notebook of a run uses the same teacher.
 
 The notebooks pass `profile` ("smoke", "quick", "full") to `series_config`, which is
-`make_config` with one change for the series: in the `quick` profile on `shapes` the teacher
-is trained on fewer images for fewer epochs (`SERIES_TEACHER`), so that the whole quick series
-fits about 15 minutes on a 2-core CPU. That teacher still reaches about 95% test accuracy on
-`shapes`; the CLI's `distill --profile quick` keeps the recipe's larger teacher. Trained once
-per cache, the teacher is then loaded by every later notebook (`load_or_train_teacher`).
+`make_config`: the notebooks and the CLI share one recipe, hence one teacher, trained once
+per cache and then loaded by every later notebook (`load_or_train_teacher`).
 
 Paths: a notebook opened in JupyterLab runs in `notebooks/`, papermill runs it in its run
 folder. `series_paths` makes relative defaults point at the project, not at the notebook's
@@ -21,20 +18,10 @@ from pathlib import Path
 from .checkpoint import save_json
 from .config import DistillConfig, make_config
 
-# Teacher recipe changes per profile for the series (on shapes only).
-SERIES_TEACHER = {
-    "smoke": {},
-    "quick": dict(epochs=2, train_size=8000, batch_size=64),
-    "full": {},
-}
-
-
 def series_config(dataset: str = "shapes", method: str = "ddad", profile: str = "quick",
                   **overrides) -> DistillConfig:
-    """`make_config` with the series' teacher recipe (see SERIES_TEACHER)."""
-    teacher_recipe = dict(SERIES_TEACHER.get(profile, {})) if dataset == "shapes" else {}
-    teacher_recipe.update(overrides.pop("teacher_recipe", {}))
-    return make_config(dataset, method, profile, teacher_recipe=teacher_recipe, **overrides)
+    """The config of a notebook's run: the dataset's recipe for the profile (`make_config`)."""
+    return make_config(dataset, method, profile, **overrides)
 
 
 def project_root(cwd: str | os.PathLike | None = None) -> Path:
