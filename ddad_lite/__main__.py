@@ -77,8 +77,14 @@ def cmd_reproduce(args):
 
 
 def cmd_bench(args):
-    from .bench import run_benchmark
+    from .bench import compare, run_benchmark
 
+    if args.compare:
+        print(json.dumps(compare(setting=args.setting, batch_size=args.batch_size,
+                                 iters=args.iters, warmup=args.warmup, device=args.device,
+                                 amp=args.amp, channels_last=not args.no_channels_last,
+                                 compile=args.compile)))
+        return
     result = run_benchmark(setting=args.setting, batch_size=args.batch_size, iters=args.iters,
                            warmup=args.warmup, device=args.device, amp=args.amp,
                            reference=args.reference, channels_last=not args.no_channels_last,
@@ -164,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the straightforward fp32 loop of the original code")
     p.add_argument("--no-channels-last", dest="no_channels_last", action="store_true")
     p.add_argument("--compile", action="store_true", help="torch.compile the models")
+    p.add_argument("--compare", action="store_true",
+                   help="time the reference loop and the engine in one process (interleaved) "
+                        "and print both and the speedup")
     p.set_defaults(func=cmd_bench)
     return parser
 

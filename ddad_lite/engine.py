@@ -9,7 +9,15 @@ step; a `Method` (methods.py) says how each loss is made:
                    L_G = alpha * L_BN(T, x) - beta * D(S(x), T(x));  update G
 
 T is frozen: eval mode (its BN layers use and keep their running statistics) and no parameter
-gradients. Real data only evaluates the student. The loop is seeded and deterministic on the
+gradients. Real data only evaluates the student.
+
+Speed without changing the mathematics (docs/speed.md has the measurements): T runs without
+autograd wherever no gradient flows through it, and no step fills a parameter gradient it does
+not use (T's never; S's not in the generator step); optimisers use fused or foreach kernels
+where this torch has them; `channels_last` puts models and images in NHWC; `amp` runs under
+bfloat16 autocast (changes the numbers slightly); `compile` compiles T, S and G in place;
+cuDNN picks its fastest kernels; and nothing reads a value back to the host except every
+`log_every` steps. The loop is seeded and deterministic on the
 CPU; a checkpoint holds models, optimisers, schedulers, the step, every RNG state and the
 config, so a resumed run continues exactly as an uninterrupted one would.
 """
@@ -35,6 +43,27 @@ from .metrics import PRIMARY_METRIC, eval_loader, evaluate
 from .models import build
 
 
+def optimizer_options(device: torch.device, optimizer_class) -> dict:
+    """Keyword arguments for the fastest implementation of `optimizer_class` on `device`:
+    fused (one kernel for all parameters: CUDA, and CPU from torch 2.4) or else foreach
+    (batched tensor ops). Both compute the same update as the per-parameter loop."""
+    probe = [torch.zeros(1, device=device, requires_grad=True)]
+    try:  # older torch versions raise for an unsupported device, or lack the argument
+        optimizer_class(probe, lr=0.1, fused=True)
+        return {"fused": True}
+    except (RuntimeError, TypeError, ValueError):
+        return {"foreach": True}
+
+
+def compile_in_place(model: nn.Module) -> nn.Module:
+    """torch.compile a model without changing its identity or its state_dict keys."""
+    if hasattr(model, "compile"):  # torch >= 2.2
+        model.compile()
+    else:
+        model.forward = torch.compile(model.forward)
+    return model
+
+
 def freeze(model: nn.Module) -> nn.Module:
     """Eval mode and no parameter gradients: how the teacher is used throughout."""
     model.eval()
@@ -52,7 +81,7 @@ def no_param_grad(model: nn.Module):
     try:
         yield model
     finally:
-        for p, f in zip(model.parameters(), flags, strict=False):
+        for p, f in zip(model.parameters(), flags, strict=True):
             p.requires_grad_(f)
 
 
@@ -66,6 +95,8 @@ class Distiller:
             raise UserError("--device cuda was asked for but no CUDA device is available; "
                             "use --device cpu")
         self.info = dataset_info(cfg.dataset)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN time its kernels
         torch.manual_seed(cfg.seed)
         random.seed(cfg.seed)
         memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
@@ -82,11 +113,11 @@ class Distiller:
 
         self.method = build_method(cfg)
         self.bn = BNStatistics(self.T) if self.method.uses_bn_statistics else None
-        fused = {"fused": True} if self.device.type == "cuda" else {}
         self.opt_S = torch.optim.SGD(self.S.parameters(), lr=cfg.lr_student,
                                      momentum=cfg.momentum, weight_decay=cfg.weight_decay,
-                                     **fused)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_generator, **fused)
+                                     **optimizer_options(self.device, torch.optim.SGD))
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_generator,
+                                      **optimizer_options(self.device, torch.optim.Adam))
         milestones = sorted({max(1, round(f * cfg.iterations)) for f in cfg.lr_milestones})
         self.sched_S = torch.optim.lr_scheduler.MultiStepLR(self.opt_S, milestones, cfg.lr_gamma)
         self.sched_G = torch.optim.lr_scheduler.MultiStepLR(self.opt_G, milestones, cfg.lr_gamma)
@@ -101,9 +132,9 @@ class Distiller:
         self.train_seconds = 0.0
         self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
         self.snapshots: list[dict] = []
-        self._forward_S = self.S
         if cfg.compile:
-            self._forward_S = torch.compile(self.S)
+            for model in (self.T, self.S, self.G):
+                compile_in_place(model)
 
     # ---- one iteration -------------------------------------------------------------------
     def autocast(self):
