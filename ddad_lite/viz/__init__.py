@@ -1,0 +1,1 @@
+"""Plots for the notebooks: grids, curves, comparisons (the engine never imports viz)."""
