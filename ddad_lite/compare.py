@@ -12,7 +12,8 @@ not selected), the forgetting measure (`forgetting_max_drop`: the largest drop o
 from one evaluation to a later one), the wall and training time, and the accuracy curve.
 
 With `out_root`, each run lives in OUT_ROOT/METHOD/seedN and a finished run of the same
-config is read back instead of run again ("load it if it exists, otherwise train").
+config is read back instead of run again ("load it if it exists, otherwise train"), and one
+cut short is resumed from its checkpoint.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def compare_methods(methods, *, dataset: str = "shapes", profile: str = "quick",
                                                     device=cfg.device, progress=progress)
                 run_dir = Path(out_root) / method / f"seed{seed}"
                 metrics = _finished_run(run_dir, cfg)
-                if metrics is None:
-                    metrics = run_distillation(cfg, run_dir, teacher=teacher)
+                if metrics is None:  # a run cut short is resumed from its checkpoint
+                    resume = (run_dir / "checkpoint.pt").is_file()
+                    metrics = run_distillation(cfg, run_dir, teacher=teacher, resume=resume)
                 rows.append(_row(metrics, run_dir, keep_dir=temporary is None))
     finally:
         if temporary is not None:
