@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("distill", help="distil the teacher into a student")
     run_flags(p)
     p.add_argument("--method", default="ddad",
-                   help="ddad (default), dfad, bn_only, ...; see docs in README")
+                   help="ddad (default), dfad, bn_only, dafl, deepinv or adv_fc; append "
+                        "+replay for generative pseudo replay, e.g. ddad+replay")
     p.add_argument("--out", required=True, help="run folder for checkpoint and metrics")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--iterations", type=int, help="generator steps (override the profile)")

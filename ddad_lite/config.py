@@ -74,6 +74,36 @@ class DistillConfig:
     # Optional teacher priors in L_G (DAFL's): + lambda_ie * L_ie + lambda_oh * L_oh.
     class_balance_weight: float = 0.0
     onehot_weight: float = 0.0
+    # Settings of single methods (ddad_lite/methods/; each method reads only its own).
+    # DAFL: weights of L_G's one-hot, activation and information-entropy terms (DAFL's own).
+    dafl_onehot: float = 1.0
+    dafl_activation: float = 0.1
+    dafl_entropy: float = 5.0
+    # DeepInversion: a batch of pixels is optimised (alpha * L_BN + CE + tv * TV + l2 * |x|^2)
+    # for `deepinv_steps` Adam steps per generator step; after `deepinv_rounds` generator steps
+    # it joins a pool of at most `deepinv_pool_size` batches that the student steps draw from.
+    deepinv_steps: int = 5
+    deepinv_rounds: int = 10
+    deepinv_pool_size: int = 8
+    deepinv_lr: float = 0.05
+    deepinv_tv: float = 0.05
+    deepinv_l2: float = 1e-3
+    deepinv_jitter: int = 2  # random shifts of up to this many pixels (and flips) per step
+    # Adversarial*: a fully connected discriminator D_fc on softmax outputs; the student adds
+    # adv_fc_weight * its adversarial loss to L_S.
+    adv_fc_weight: float = 0.1
+    adv_fc_hidden: int = 64
+    adv_fc_lr: float = 1e-3
+    # Generative pseudo replay ("+replay"): a VAE trained on the synthetic samples seen so far
+    # adds round(replay_fraction * batch_size) samples to each student batch once a fraction
+    # `replay_warmup` of the iterations has passed.
+    replay_fraction: float = 0.25
+    replay_warmup: float = 0.2
+    replay_latent: int = 64
+    replay_width: int = 32
+    replay_lr: float = 5e-4
+    replay_kl_weight: float = 1e-3
+    replay_logits: bool = True  # the VAE also reconstructs T's logits (as PRE-DFKD's code)
     # Evaluation (on the real test split, never used for training) and logging.
     eval_every: int = 25
     eval_size: int | None = None  # None: the whole test split
@@ -211,6 +241,14 @@ METHOD_SETTINGS: dict[str, dict] = {
     "ddad": {},
     "dfad": dict(alpha=0.0),
     "bn_only": dict(beta=0.0),
+    # DAFL: teacher priors only (no BN term, no adversarial term); KD with KL at tau = 1 as in
+    # DAFL's code; its own weights one-hot 1, activation 0.1, entropy 5.
+    "dafl": dict(alpha=0.0, beta=0.0, discrepancy="kl", temperature=1.0, dafl_onehot=1.0,
+                 dafl_activation=0.1, dafl_entropy=5.0),
+    # DeepInversion: BN statistics + image priors + CE on pixels; KD with KL at tau = 1.
+    "deepinv": dict(alpha=1.0, beta=0.0, discrepancy="kl", temperature=1.0),
+    # Adversarial*: DDAD's generator loss, plus the FC discriminator in the student's loss.
+    "adv_fc": dict(alpha=1.0, beta=1.0, adv_fc_weight=0.1),
 }
 
 

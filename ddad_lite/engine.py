@@ -1,7 +1,9 @@
 """The distillation engine: one loop for adversarial data-free distillation.
 
 Each iteration (DFAD's protocol, reused by DDAD) makes k student steps, then one generator
-step; a `Method` (methods.py) says how each loss is made:
+step; a `Method` (methods/) says how each loss is made, and where x comes from (its hooks
+`student_batch`, `student_loss`, `after_student_step`, `generator_step`; the defaults are
+the loop below):
 
     for k steps:   z ~ N(0, I);  x = G(z) (no grad);  t = T(x) (no grad)
                    L_S = D(S(x), t);  update S
@@ -24,7 +26,6 @@ config, so a resumed run continues exactly as an uninterrupted one would.
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
 from pathlib import Path
@@ -39,6 +40,7 @@ from .data import dataset_info, denormalize
 from .errors import UserError
 from .losses import BNStatistics
 from .methods import build_method
+from .methods.base import no_param_grad
 from .metrics import PRIMARY_METRIC, eval_loader, evaluate
 from .models import build
 
@@ -72,17 +74,7 @@ def freeze(model: nn.Module) -> nn.Module:
     return model
 
 
-@contextlib.contextmanager
-def no_param_grad(model: nn.Module):
-    """Let gradients flow *through* `model` to its input without filling its .grad."""
-    flags = [p.requires_grad for p in model.parameters()]
-    for p in model.parameters():
-        p.requires_grad_(False)
-    try:
-        yield model
-    finally:
-        for p, f in zip(model.parameters(), flags, strict=True):
-            p.requires_grad_(f)
+__all__ = ["Distiller", "freeze", "no_param_grad"]
 
 
 class Distiller:
@@ -146,26 +138,20 @@ class Distiller:
 
     def student_step(self) -> torch.Tensor:
         """One update of S on a fresh synthetic batch: minimise D(S(x), T(x))."""
-        z = self.sample_z()
         with torch.no_grad(), self.autocast():
-            x = self.G(z)  # G is not updated by this step
-            t = self.T(x)
+            x, t = self.method.student_batch(self)  # default: x = G(z), t = T(x)
         with self.autocast():
             loss_S = self.method.student_loss(self, x, t)
         self.opt_S.zero_grad(set_to_none=True)
         loss_S.backward()
         self.opt_S.step()
+        self.method.after_student_step(self, x, t)
         return loss_S.detach()
 
     def generator_step(self) -> tuple[torch.Tensor, dict]:
-        """One update of G: minimise the method's L_G (S's parameters get no gradient)."""
-        z = self.sample_z()
-        with no_param_grad(self.S), self.autocast():
-            loss_G, parts = self.method.generator_loss(self, z)
-        self.opt_G.zero_grad(set_to_none=True)
-        loss_G.backward()
-        self.opt_G.step()
-        return loss_G.detach(), {k: v.detach() for k, v in parts.items()}
+        """One update of G (or of whatever the method synthesises x with): minimise the
+        method's L_G; S's parameters get no gradient."""
+        return self.method.generator_step(self)
 
     def train_iteration(self) -> dict:
         """k student steps then one generator step; returns the losses as tensors."""
@@ -179,9 +165,10 @@ class Distiller:
             self.bn.set_enabled(True)
         loss_G, parts = self.generator_step()
         self.sched_S.step()
-        self.sched_G.step()
+        if self.method.uses_generator:
+            self.sched_G.step()
         self.step += 1
-        return {"loss_S": loss_S, "loss_G": loss_G, **parts}
+        return {"loss_S": loss_S, "loss_G": loss_G, **parts, **self.method.iteration_logs()}
 
     # ---- the loop ------------------------------------------------------------------------
     def fit(self, *, checkpoint_path: str | Path | None = None, callback=None,
@@ -254,7 +241,7 @@ class Distiller:
         if self.bn is not None:
             self.bn.set_enabled(False)
         with self.autocast():
-            x = self.G(z)
+            x = self.method.snapshot_images(self, z)  # default: G(z)
             t, s = self.T(x).float(), self.S(x).float()
         self.S.train(was_training)
         images = (denormalize(x.float(), self.info) * 255).round().to(torch.uint8)

@@ -6,7 +6,9 @@ writes into the run folder:
   checkpoint.pt   models, optimisers, schedulers, step, RNG states and config (for --resume)
   history.json    losses, accuracies and per-layer BN loss over training
   snapshots.pt    generated images at chosen steps with T's and S's predictions
-  metrics.json    the results (final, mean and best student accuracy), provenance, config
+  metrics.json    the results (final, mean and best student accuracy; forgetting_max_drop,
+                  the largest drop of accuracy from one evaluation to a later one; what the
+                  method adds, e.g. replay_memory_bytes), provenance, config
 
 All files are written atomically. The student is only *evaluated* on real data.
 """
@@ -87,6 +89,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "mean_" + key: summary["mean"],
         "best_" + key: summary["best"],
         "best_selected_on": "the real test split (optimistic; final and mean are not selected)",
+        # Forgetting: the largest drop of the score from one evaluation to any later one.
         "forgetting_max_drop": summary["max_drop"],
         "evaluations": len(curve),
         "iterations": d.step,
@@ -101,6 +104,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "torch_version": str(torch.__version__),
         "python_version": platform.python_version(),
         "git_commit": git_commit(),
+        **d.method.run_metrics(d),  # e.g. the memory a replay VAE holds
         "config": cfg.to_dict(),
     }
 

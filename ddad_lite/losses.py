@@ -116,7 +116,7 @@ def class_balance_loss(t: torch.Tensor) -> torch.Tensor:
     """
     p = F.softmax(t.float(), dim=1)
     p_bar = p.transpose(0, 1).reshape(p.shape[1], -1).mean(1)
-    return (p_bar * torch.log(p_bar + 1e-8)).sum()
+    return (p_bar * p_bar.clamp_min(1e-12).log()).sum()
 
 
 def l1_discrepancy(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

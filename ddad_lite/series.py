@@ -18,6 +18,7 @@ from pathlib import Path
 from .checkpoint import save_json
 from .config import DistillConfig, make_config
 
+
 def series_config(dataset: str = "shapes", method: str = "ddad", profile: str = "quick",
                   **overrides) -> DistillConfig:
     """The config of a notebook's run: the dataset's recipe for the profile (`make_config`)."""

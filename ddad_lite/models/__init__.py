@@ -16,7 +16,8 @@ from ..errors import unknown_name
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # One module per family; importing it registers its models.
-_MODULES = ("resnet_cifar", "resnet_imagenet", "lenet", "convnet", "generators")
+_MODULES = ("resnet_cifar", "resnet_imagenet", "lenet", "convnet", "generators",
+            "discriminators", "vae")
 
 
 def register(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:

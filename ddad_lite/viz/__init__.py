@@ -9,6 +9,8 @@ state.
   curves.py   loss and accuracy curves, ablation comparisons
   bn.py       per-layer BN mean/variance match and R_l bars
   widgets.py  ipywidgets browsers over snapshots and inversion frames
+  replay.py   forgetting curves with and without pseudo replay, VAE samples, memory
+  comparison.py  the method comparison: final, mean and best accuracy, time, forgetting
 """
 
 from .bn import bn_layer_bars, bn_layers_over_time, bn_match_figure, layer_statistics

@@ -1,0 +1,95 @@
+"""Plots for generative pseudo replay: forgetting curves, replayed samples, memory.
+
+    plot_accuracy_curves(rows)            accuracy over training, one colour per method, a thin
+                                          line per seed and the mean over seeds in bold
+    show_images(images, title=...)        a grid of uint8 images (e.g. the VAE's samples)
+    plot_replay_memory(metrics)           the VAE's bytes beside storing the samples it replaces
+
+`rows` are those of `ddad_lite.compare.compare_methods` (each with a `curve` of
+(iteration, accuracy) pairs).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid
+
+
+def plot_accuracy_curves(rows: list[dict], *, ax=None, percent: bool = True,
+                         title: str = "Student accuracy during training"):
+    """Accuracy against iteration for each method: seeds thin, their mean bold."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    scale = 100.0 if percent else 1.0
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    for i, method in enumerate(methods):
+        color = f"C{i}"
+        curves = [r["curve"] for r in rows if r["method"] == method and r["curve"]]
+        for curve in curves:
+            its, acc = zip(*curve, strict=True)
+            ax.plot(its, [a * scale for a in acc], color=color, alpha=0.3, lw=1)
+        n = min(len(c) for c in curves) if curves else 0
+        if n:
+            its = [curves[0][j][0] for j in range(n)]
+            mean = [sum(c[j][1] for c in curves) / len(curves) * scale for j in range(n)]
+            ax.plot(its, mean, color=color, lw=2.5, label=f"{method} (mean of {len(curves)})")
+    ax.set_xlabel("iteration (generator steps)")
+    ax.set_ylabel("test accuracy" + (" (%)" if percent else ""))
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax.figure
+
+
+def show_images(images: torch.Tensor, *, nrow: int = 8, ax=None, title: str = ""):
+    """A grid of images given as uint8 (N, C, H, W) or floats in [0, 1]."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(nrow * 0.8, (len(images) + nrow - 1) // nrow * 0.8 + 0.4))
+    x = images.float() / 255 if images.dtype == torch.uint8 else images.float().clamp(0, 1)
+    grid = make_grid(x, nrow=nrow, padding=1, pad_value=1.0)
+    ax.imshow(grid.permute(1, 2, 0).squeeze(-1).numpy(),
+              cmap="gray" if grid.shape[0] == 1 else None)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def plot_replay_memory(metrics: dict, *, ax=None):
+    """Bytes the VAE holds vs bytes to store every synthetic image it replaces (log scale)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    labels = ["VAE parameters", "stored samples\n(uint8)", "stored samples\n(float32)"]
+    values = [metrics["replay_memory_bytes"], metrics["replay_equivalent_samples_bytes"],
+              metrics["replay_equivalent_samples_bytes_float32"]]
+    bars = ax.barh(labels, [v / 2**20 for v in values], color=["C2", "C7", "C7"])
+    for bar, v in zip(bars, values, strict=True):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {v / 2**20:.1f} MiB",
+                va="center")
+    ax.set_xscale("log")
+    ax.set_xlabel("memory (MiB, log scale)")
+    ax.set_title(f"Replay memory after {metrics['replay_samples_seen']:,} synthetic images")
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def replay_samples_from_run(run_dir, *, n: int = 32, seed: int = 0) -> torch.Tensor:
+    """n samples of the VAE saved in a "+replay" run's checkpoint, as uint8 images."""
+    from pathlib import Path
+
+    from ..checkpoint import load_torch
+    from ..config import DistillConfig
+    from ..data import dataset_info, denormalize
+    from ..methods import build_method
+
+    state = load_torch(Path(run_dir) / "checkpoint.pt", what="checkpoint")
+    cfg = DistillConfig.from_dict(state["config"])
+    cfg.device = "cpu"
+    method = build_method(cfg)
+    if not hasattr(method, "V"):
+        raise ValueError(f"{run_dir} is a {cfg.method} run, not a '+replay' one")
+    method.load_state_dict(state["method"])
+    method.rng.manual_seed(seed)
+    x = method.sample(n)
+    return (denormalize(x, dataset_info(cfg.dataset)).clamp(0, 1) * 255).round().to(torch.uint8)

@@ -1,0 +1,233 @@
+"""The method family on one engine: each method's own term is active and moves what it should,
+teacher and student stay distinct, real data only evaluates, and replay resumes exactly."""
+
+import copy
+
+import pytest
+import torch
+from conftest import smoke_config
+from torch.utils.data import Dataset
+
+from ddad_lite import experiment
+from ddad_lite.__main__ import main
+from ddad_lite.config import METHOD_SETTINGS, check_method
+from ddad_lite.data import get_dataset
+from ddad_lite.engine import Distiller
+from ddad_lite.errors import UserError
+from ddad_lite.experiment import run_distillation
+from ddad_lite.methods import METHODS, Method, available_methods, build_method
+
+RUN_METHODS = available_methods() + ["ddad+replay", "dfad+replay", "dafl+replay"]
+
+
+class RecordingDataset(Dataset):
+    """Wraps a dataset and records, per access, whether autograd was on."""
+
+    def __init__(self, inner):
+        self.inner, self.grad_enabled_at_access = inner, []
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __getitem__(self, i):
+        self.grad_enabled_at_access.append(torch.is_grad_enabled())
+        return self.inner[i]
+
+
+def make_distiller(teacher, cfg, eval_dataset=None):
+    return Distiller(cfg, copy.deepcopy(teacher), eval_dataset=eval_dataset)
+
+
+def grad_norm(loss, params):
+    grads = torch.autograd.grad(loss, list(params), retain_graph=True, allow_unused=True)
+    return sum(float(g.abs().sum()) for g in grads if g is not None)
+
+
+def test_registry_and_config_agree():
+    assert set(METHODS) == set(METHOD_SETTINGS)
+    for name in available_methods(with_suffixes=True):
+        check_method(name)
+        assert isinstance(build_method(smoke_config(name)), Method)
+    with pytest.raises(UserError, match="method"):
+        check_method("dafl+unknown")
+    with pytest.raises(UserError, match="method"):
+        smoke_config("nope")
+
+
+def test_dafl_terms_are_active_and_move_the_generator(shapes_teacher):
+    teacher, _ = shapes_teacher
+    cfg = smoke_config("dafl")
+    assert (cfg.dafl_onehot, cfg.dafl_activation, cfg.dafl_entropy) == (1.0, 0.1, 5.0)
+    d = make_distiller(teacher, cfg)
+    assert d.bn is None  # DAFL does not use BN statistics
+    loss, parts = d.method.generator_loss(d, d.sample_z())
+    assert float(parts["loss_onehot"]) > 0
+    assert float(parts["loss_activation"]) < 0  # -mean |features|
+    assert float(parts["loss_entropy"]) < 0  # -H(p_bar)
+    for term in ("loss_onehot", "loss_activation", "loss_entropy"):
+        assert grad_norm(parts[term], d.G.parameters()) > 0, term
+    assert grad_norm(loss, d.S.parameters()) == 0  # the student plays no part in L_G
+    # A few generator steps on the entropy term alone raise the batch-mean entropy.
+    d.method.w_onehot = d.method.w_activation = 0.0
+    first = float(parts["loss_entropy"])
+    for _ in range(15):
+        d.generator_step()
+    _, later = d.method.generator_loss(d, d.sample_z())
+    assert float(later["loss_entropy"]) < first
+
+
+def test_deepinversion_optimises_pixels_into_a_bounded_pool(shapes_teacher):
+    teacher, _ = shapes_teacher
+    cfg = smoke_config("deepinv", deepinv_steps=3, deepinv_rounds=2, deepinv_pool_size=2,
+                       deepinv_lr=0.1)
+    d = make_distiller(teacher, cfg)
+    g_before = copy.deepcopy(d.G.state_dict())
+    x_before = d.method.x.detach().clone()
+    d.bn.set_enabled(True)
+    _, first = d.generator_step()
+    assert float(first["loss_bn"]) > 0 and float(first["loss_ce"]) > 0
+    assert not torch.equal(d.method.x, x_before)  # the pixels moved
+    assert d.method.x.min() >= d.method.low.min() - 1e-6  # kept in the valid image range
+    _, second = d.generator_step()  # round 2: the batch joins the pool
+    assert float(second["loss_bn"]) < float(first["loss_bn"])
+    assert len(d.method.pool) == 1
+    for _ in range(6):
+        d.generator_step()
+    assert len(d.method.pool) == 2  # bounded, first in first out
+    x, t = d.method.student_batch(d)
+    assert any(torch.equal(x, p) for p in d.method.pool + [d.method.x.detach()])
+    assert all(torch.equal(v, d.G.state_dict()[k]) for k, v in g_before.items())  # G untouched
+
+
+def test_adv_fc_discriminator_learns_and_its_term_reaches_the_student(shapes_teacher):
+    teacher, _ = shapes_teacher
+    d = make_distiller(teacher, smoke_config("adv_fc"))
+    method = d.method
+    with torch.no_grad():
+        x, t = method.student_batch(d)
+    method.weight = 1.0
+    with_adv = method.student_loss(d, x, t)
+    loss_adv = method._logs["loss_fc_adv"]
+    assert float(loss_adv) > 0
+    method.weight = 0.0
+    without = method.student_loss(d, x, t)
+    adv_term = with_adv - without
+    assert grad_norm(adv_term, d.S.parameters()) > 0  # reaches S through D_fc
+    with_adv.backward()
+    assert all(p.grad is None for p in method.D_fc.parameters())  # L_S does not train D_fc
+    before = copy.deepcopy(method.D_fc.state_dict())
+    method.after_student_step(d, x, t)
+    assert float(method._logs["loss_D_fc"]) > 0
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in method.D_fc.parameters())
+    assert any(not torch.equal(v, method.D_fc.state_dict()[k]) for k, v in before.items())
+    # The DDAD generator loss is kept: both discriminators judge x.
+    _, parts = method.generator_loss(d, d.sample_z())
+    assert float(parts["loss_adv"]) > 0 and float(parts["loss_bn"]) > 0
+
+
+def test_replay_trains_the_vae_and_its_samples_join_the_student_batch(shapes_teacher):
+    teacher, _ = shapes_teacher
+    cfg = smoke_config("ddad+replay", iterations=10, replay_warmup=0.3, replay_fraction=0.25)
+    d = make_distiller(teacher, cfg)
+    replay = d.method
+    assert replay.warmup_steps == 3 and replay.replay_size == 8
+    with torch.no_grad():
+        x, _ = replay.student_batch(d)
+    assert len(x) == cfg.batch_size  # warm-up: novel samples only
+    v_before = copy.deepcopy(replay.V.state_dict())
+    losses = []
+    for _ in range(3):
+        d.train_iteration()
+        losses.append(float(replay.iteration_logs()["loss_vae"]))
+    assert any(not torch.equal(v, replay.V.state_dict()[k]) for k, v in v_before.items())
+    assert replay.samples_seen == 3 * cfg.student_steps * cfg.batch_size
+    with torch.no_grad():
+        x, t = replay.student_batch(d)
+    assert len(x) == len(t) == cfg.batch_size + replay.replay_size
+    replayed = x[cfg.batch_size:]
+    assert replayed.std() > 0 and torch.isfinite(replayed).all()
+    assert torch.allclose(t[cfg.batch_size:], d.T(replayed))  # the teacher labels them
+    for _ in range(12):
+        d.train_iteration()
+        losses.append(float(replay.iteration_logs()["loss_vae"]))
+    assert sum(losses[-3:]) < sum(losses[:3])  # V learns the synthetic stream
+
+
+@pytest.mark.parametrize("method", RUN_METHODS)
+def test_every_method_runs_end_to_end_and_reads_real_data_only_to_evaluate(
+        method, shapes_teacher, tmp_path, monkeypatch):
+    teacher, record = shapes_teacher
+    teacher_before = copy.deepcopy(teacher.state_dict())
+    reads = []
+
+    def recorded_test_split(name, split, root=None, **kw):
+        assert split == "test"  # the student never sees the train split
+        data = RecordingDataset(get_dataset(name, split, root, size=150, **kw))
+        reads.append(data)
+        return data
+
+    monkeypatch.setattr(experiment, "get_dataset", recorded_test_split)
+    built = []
+    monkeypatch.setattr(experiment, "Distiller",
+                        lambda *a, **k: built.append(Distiller(*a, **k)) or built[-1])
+    cfg = smoke_config(method, iterations=4, eval_every=2)
+    metrics = run_distillation(cfg, tmp_path / "run", teacher=(teacher, record))
+    d = built[0]
+    assert d.S is not d.T and d.G is not d.T
+    assert not set(map(id, d.S.parameters())) & set(map(id, d.T.parameters()))
+    assert all(torch.equal(v, teacher.state_dict()[k]) for k, v in teacher_before.items())
+    accesses = reads[0].grad_enabled_at_access
+    assert len(accesses) == 2 * 150 and not any(accesses)
+    assert metrics["method"] == method and metrics["student_acc"] is not None
+    assert metrics["forgetting_max_drop"] >= 0
+    assert all((tmp_path / "run" / f).is_file() for f in experiment.RUN_FILES)
+    if method.endswith("+replay"):
+        assert 0 < metrics["replay_memory_bytes"]
+        seen = metrics["replay_samples_seen"]
+        assert seen == 4 * cfg.student_steps * cfg.batch_size
+        assert metrics["replay_equivalent_samples_bytes"] == seen * 3 * 32 * 32
+        assert metrics["replay_equivalent_samples_bytes_float32"] == seen * 3 * 32 * 32 * 4
+
+
+@pytest.mark.parametrize("method", ["ddad+replay", "deepinv", "adv_fc"])
+def test_resumed_run_with_method_state_equals_uninterrupted_run(method, shapes_teacher,
+                                                                tmp_path):
+    teacher, _ = shapes_teacher
+    cfg = smoke_config(method, iterations=6, eval_every=2, eval_size=100, replay_warmup=0.2,
+                       deepinv_rounds=2, deepinv_steps=2)
+    test_split = get_dataset("shapes", "test", size=100)
+    whole = make_distiller(teacher, cfg, eval_dataset=test_split).fit()
+    first = make_distiller(teacher, cfg, eval_dataset=test_split)
+    first.fit(checkpoint_path=tmp_path / "ckpt.pt", until=3)
+    resumed = make_distiller(teacher, cfg, eval_dataset=test_split)
+    resumed.load_state_dict(torch.load(tmp_path / "ckpt.pt", weights_only=True))
+    resumed.fit()
+    for a, b in ((whole.S, resumed.S), (whole.G, resumed.G)):
+        assert all(torch.equal(x, y) for x, y in
+                   zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+    state_a, state_b = whole.method.state_dict(), resumed.method.state_dict()
+    flat_a, flat_b = _tensors(state_a), _tensors(state_b)
+    assert len(flat_a) == len(flat_b) > 0
+    assert all(torch.equal(x, y) for x, y in zip(flat_a, flat_b, strict=True))
+    assert whole.history == resumed.history
+
+
+def _tensors(obj):
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, dict):
+        return [t for k in sorted(obj, key=str) for t in _tensors(obj[k])]
+    if isinstance(obj, (list, tuple)):
+        return [t for v in obj for t in _tensors(v)]
+    return []
+
+
+def test_cli_distils_with_replay_and_reports_memory(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DDAD_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+    code = main(["distill", "--dataset", "shapes", "--method", "dfad+replay", "--profile",
+                 "smoke", "--out", str(out), "--no-progress", "--iterations", "3"])
+    assert code == 0
+    assert '"method": "dfad+replay"' in capsys.readouterr().out
+    assert main(["distill", "--method", "nope", "--profile", "smoke", "--out",
+                 str(tmp_path / "x")]) == 2
