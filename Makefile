@@ -43,9 +43,10 @@ lab: venv
 lint: venv
 	$(BIN)/ruff check ddad_lite tests data_prep
 
+# The reference loop and the engine (bf16 autocast, channels_last) timed in one process,
+# interleaved; prints both and the speedup as one JSON line (see docs/speed.md).
 bench: venv
-	$(BIN)/python -m ddad_lite bench --setting cifar10-r34-r18 --batch-size 64 --iters 3 --amp
-	$(BIN)/python -m ddad_lite bench --setting cifar10-r34-r18 --batch-size 64 --iters 3 --reference
+	$(BIN)/python -m ddad_lite bench --setting cifar10-r34-r18 --batch-size 64 --iters 3 --amp --compare
 
 clean-runs:
 	rm -rf runs/

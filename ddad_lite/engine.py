@@ -49,9 +49,10 @@ def optimizer_options(device: torch.device, optimizer_class) -> dict:
     """Keyword arguments for the fastest implementation of `optimizer_class` on `device`:
     fused (one kernel for all parameters: CUDA, and CPU from torch 2.4) or else foreach
     (batched tensor ops). Both compute the same update as the per-parameter loop."""
-    probe = [torch.zeros(1, device=device, requires_grad=True)]
-    try:  # older torch versions raise for an unsupported device, or lack the argument
-        optimizer_class(probe, lr=0.1, fused=True)
+    probe = torch.zeros(1, device=device, requires_grad=True)
+    probe.grad = torch.zeros_like(probe)
+    try:  # older torch versions lack the argument or raise for the device (here or in step)
+        optimizer_class([probe], lr=0.1, fused=True).step()
         return {"fused": True}
     except (RuntimeError, TypeError, ValueError):
         return {"foreach": True}
