@@ -26,9 +26,11 @@ def _overrides(args) -> dict:
             "lr_student", "lr_generator", "eval_every", "seed", "device", "data_root",
             "checkpoint_every")
     out = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
-    for flag in ("amp", "channels_last", "compile"):
+    for flag in ("channels_last", "compile"):
         if getattr(args, flag, False):
             out[flag] = True
+    if getattr(args, "amp", None) is not None:
+        out["amp"] = args.amp
     if getattr(args, "no_progress", False):
         out["progress"] = False
     return out
@@ -134,7 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-every", dest="eval_every", type=int, help="iterations between evals")
     p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int,
                    help="iterations between checkpoints (default: only at the end)")
-    p.add_argument("--amp", action="store_true", help="bfloat16 autocast")
+    p.add_argument("--amp", action="store_const", const=True, default=None,
+                   help="bfloat16 autocast (the quick profile uses it where bf16 is native)")
+    p.add_argument("--no-amp", dest="amp", action="store_const", const=False,
+                   help="fp32 throughout, whatever the profile says")
     p.add_argument("--channels-last", dest="channels_last", action="store_true",
                    help="channels_last memory format")
     p.add_argument("--compile", action="store_true", help="torch.compile the student")

@@ -36,7 +36,7 @@ class TeacherConfig:
     weight_decay: float = 5e-4
     seed: int = 0
     train_size: int | None = None  # None: the whole train split
-    amp: bool = False  # bfloat16 autocast for the forward passes
+    amp: bool | str = False  # bfloat16 autocast; "auto": where the device has native bf16
     channels_last: bool = False
 
 
@@ -114,7 +114,7 @@ class DistillConfig:
     # Runtime.
     seed: int = 0
     device: str = "cpu"
-    amp: bool = False
+    amp: bool | str = False  # bfloat16 autocast; "auto": where the device has native bf16
     channels_last: bool = False
     compile: bool = False
     progress: bool = True
@@ -162,8 +162,8 @@ def _normalise(d):
 RECIPES: dict[str, dict] = {
     # The embedded default. The quick profile is sized for about 5 minutes on 2 CPU cores,
     # teacher included: a teacher trained on 8,000 images for 2 epochs (about 99% test
-    # accuracy), bfloat16 autocast and channels_last (fast on CPUs with native bf16; see
-    # docs/speed.md), and 800 iterations at batch 64 with k = 5.
+    # accuracy), bfloat16 autocast where the CPU has native bf16 (amp="auto"; docs/speed.md)
+    # and channels_last, and 800 iterations at batch 64 with k = 5.
     "shapes": {
         "common": dict(teacher="convnet_teacher", student="convnet_student",
                        generator="generator_a", nz=128, ngf=32),
@@ -171,9 +171,9 @@ RECIPES: dict[str, dict] = {
                       log_every=1, snapshot_every=3, snapshot_size=16,
                       teacher_recipe=dict(epochs=1, train_size=2000)),
         "quick": dict(iterations=800, batch_size=64, student_steps=5, eval_every=50,
-                      snapshot_every=50, lr_milestones=(0.6, 0.85), amp=True,
+                      snapshot_every=50, lr_milestones=(0.6, 0.85), amp="auto",
                       channels_last=True,
-                      teacher_recipe=dict(epochs=2, train_size=8000, batch_size=64, amp=True,
+                      teacher_recipe=dict(epochs=2, train_size=8000, batch_size=64, amp="auto",
                                           channels_last=True)),
         "full": dict(iterations=5000, batch_size=256, student_steps=5, eval_every=250,
                      snapshot_every=250, lr_milestones=(0.4, 0.8), nz=256, ngf=64,

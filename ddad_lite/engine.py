@@ -38,6 +38,7 @@ from .checkpoint import CHECKPOINT_FORMAT, save_torch
 from .config import DistillConfig, config_differences
 from .data import dataset_info, denormalize
 from .errors import UserError
+from .hardware import resolve_amp
 from .losses import BNStatistics
 from .methods import build_method
 from .methods.base import no_param_grad
@@ -93,6 +94,7 @@ class Distiller:
         torch.manual_seed(cfg.seed)
         random.seed(cfg.seed)
         memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
+        self.amp = resolve_amp(cfg.amp, self.device)  # bf16 autocast ("auto": where native)
 
         self.T = freeze(teacher).to(self.device, memory_format=memory_format)
         self.S = build(cfg.student, num_classes=self.info.num_classes,
@@ -131,7 +133,7 @@ class Distiller:
 
     # ---- one iteration -------------------------------------------------------------------
     def autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.amp)
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
 
     def sample_z(self, batch_size: int | None = None) -> torch.Tensor:
         return torch.randn(batch_size or self.cfg.batch_size, self.cfg.nz, device=self.device,
@@ -230,7 +232,7 @@ class Distiller:
     def evaluate(self) -> dict:
         """S's metrics on the real test split (evaluation only), keys prefixed `student_`."""
         scores = evaluate(self.S, self.eval_loader, info=self.info, device=self.device,
-                          amp=self.cfg.amp)
+                          amp=self.amp)
         return {f"student_{k}": v for k, v in scores.items()}
 
     @torch.no_grad()

@@ -99,6 +99,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "teacher_class_entropy_final": entropies[-1] if entropies else None,
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
+        "amp_enabled": d.amp,
         "device": str(d.device),
         "device_name": _device_name(d.device),
         "torch_version": str(torch.__version__),

@@ -31,6 +31,7 @@ from .checkpoint import load_torch, save_json, save_torch, sha256_file
 from .config import TeacherConfig
 from .data import dataset_info, get_dataset
 from .errors import UserError
+from .hardware import resolve_amp
 from .metrics import accuracy, eval_loader
 from .models import build
 
@@ -78,6 +79,7 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
                         num_workers=num_workers,
                         generator=torch.Generator().manual_seed(recipe.seed))
     memory_format = torch.channels_last if recipe.channels_last else torch.preserve_format
+    amp = resolve_amp(recipe.amp, device)
     model = build_teacher(recipe).to(device, memory_format=memory_format)
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                           weight_decay=recipe.weight_decay, nesterov=True)
@@ -89,7 +91,7 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
     for _ in range(recipe.epochs):
         for x, y in loader:
             x, y = x.to(device, memory_format=memory_format), y.to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=recipe.amp):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 loss = nn.functional.cross_entropy(model(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
