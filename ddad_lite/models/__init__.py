@@ -16,7 +16,7 @@ from ..errors import unknown_name
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # One module per family; importing it registers its models.
-_MODULES = ("resnet_cifar", "lenet", "convnet", "generators")
+_MODULES = ("resnet_cifar", "lenet", "convnet", "generators", "segmentation")
 
 
 def register(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
