@@ -162,8 +162,8 @@ RECIPES["cifar100"] = _CIFAR
 # Segmentation (DFAD's protocol): D = L1 on per-pixel logits for the student; the generator
 # maximises log(1 + L1), i.e. minimises DFAD's -log(L1 + 1) (`generator_discrepancy`).
 #
-# `scenes`, the embedded default: a small encoder-decoder pair on 64-pixel scenes, with
-# GeneratorA at 64 px (fast on a CPU; GeneratorB's transposed convolutions cost more there).
+# `scenes`, the embedded default: a small encoder-decoder pair on 32-pixel scenes, with
+# GeneratorA at 32 px (fast on a CPU; GeneratorB's transposed convolutions cost more there).
 RECIPES["scenes"] = {
     "common": dict(teacher="segnet_teacher", student="segnet_student",
                    generator="generator_a", nz=128, ngf=32, discrepancy="l1",

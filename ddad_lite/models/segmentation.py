@@ -161,10 +161,10 @@ class SegNet(nn.Module):
 
 
 @register
-def segnet_teacher(*, num_classes=6, channels=3, widths=(32, 64, 96)):
+def segnet_teacher(*, num_classes=6, channels=3, widths=(16, 32, 64)):
     return SegNet(widths=widths, num_classes=num_classes, channels=channels)
 
 
 @register
-def segnet_student(*, num_classes=6, channels=3, widths=(12, 24, 48)):
+def segnet_student(*, num_classes=6, channels=3, widths=(8, 16, 32)):
     return SegNet(widths=widths, num_classes=num_classes, channels=channels)
