@@ -122,7 +122,7 @@ def test_notebook_04_runs_in_the_smoke_profile(tmp_path):
         cwd=str(PROJECT_ROOT),
         parameters={"profile": "smoke", "out_dir": str(out_dir),
                     "cache_dir": str(tmp_path / "cache")},
-        progress_bar=False)
+        progress_bar=False, execution_timeout=300)
     figures = json.loads((out_dir / "key_figures.json").read_text())
     assert 0.0 <= figures["teacher_miou"] <= 1.0
     assert 0.0 <= figures["student_miou"] <= 1.0
