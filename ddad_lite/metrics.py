@@ -17,20 +17,15 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 
-def eval_loader(dataset: Dataset, *, batch_size: int | None = None, size: int | None = None,
+def eval_loader(dataset: Dataset, *, batch_size: int = 500, size: int | None = None,
                 num_workers: int = 0) -> DataLoader:
     """A deterministic loader over (the first `size` items of) a test split.
 
     It draws its randomness from a private generator, so evaluating never moves the global
-    RNG: a run evaluated more often computes the same training steps. The default batch size
-    is 500 images of up to 32x32 pixels, fewer for larger images (about 2**21 input values a
-    batch), so whole 256x341 frames fit in memory too.
+    RNG: a run evaluated more often computes the same training steps.
     """
     if size is not None and size < len(dataset):
         dataset = Subset(dataset, range(size))
-    if batch_size is None:
-        values = dataset[0][0].numel() if len(dataset) else 1
-        batch_size = max(1, min(500, 2**21 // values))
     return DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
                       generator=torch.Generator())
 
@@ -90,10 +85,13 @@ def segmentation_scores(model: torch.nn.Module, loader, *, num_classes: int,
     device = torch.device(device)
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.long, device=device)
     for x, y in loader:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            pred = model(x).argmax(1)
-        confusion += confusion_matrix(pred, y, num_classes, ignore_index=ignore_index)
+        # Whole frames are large: the model sees about 2**21 input values at a time.
+        chunk = max(1, 2**21 // x[0].numel())
+        for xc, yc in zip(x.split(chunk), y.split(chunk), strict=True):
+            xc, yc = xc.to(device, non_blocking=True), yc.to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                pred = model(xc).argmax(1)
+            confusion += confusion_matrix(pred, yc, num_classes, ignore_index=ignore_index)
     model.train(was_training)
     return miou(confusion.cpu())
 

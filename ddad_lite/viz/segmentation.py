@@ -60,7 +60,7 @@ def draw_masks(fig, snapshot: dict, info, *, n: int = 8):
         axes[1, i].imshow(colorize(t[i], info.num_classes), interpolation="nearest")
         axes[2, i].imshow(colorize(s[i], info.num_classes), interpolation="nearest")
         agree = float((t[i] == s[i]).float().mean())
-        axes[2, i].set_title(f"agree {agree:.0%}", fontsize=8)
+        axes[2, i].set_xlabel(f"agree {agree:.0%}", fontsize=8)
     for row, label in enumerate(("x = G(z)", "T(x)", "S(x)")):
         axes[row, 0].set_ylabel(label)
     for ax in axes.flat:
