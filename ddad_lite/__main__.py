@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("data", help="prepare a dataset or print its info")
     p.add_argument("action", choices=("prepare", "info"))
     p.add_argument("name", help="cifar10, cifar100, mnist, caltech101, camvid, nyuv2, "
-                                "imagefolder, shapes")
+                                "imagefolder, shapes, scenes")
     p.add_argument("--from", dest="source",
                    help="import a local archive or folder instead of downloading")
     p.add_argument("--data-root", dest="data_root",

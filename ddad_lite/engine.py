@@ -237,7 +237,8 @@ class Distiller:
 
     @torch.no_grad()
     def snapshot(self) -> dict:
-        """G(fixed z) as uint8 images with T's and S's predictions, for the notebooks."""
+        """G(fixed z) as uint8 images with T's and S's predictions, for the notebooks
+        (for segmentation: predicted masks, uint8 (n, H, W), and mean confidence per image)."""
         z = self.fixed_z.to(self.device)
         was_training = self.S.training
         self.S.eval()
@@ -249,17 +250,21 @@ class Distiller:
         self.S.train(was_training)
         images = (denormalize(x.float(), self.info) * 255).round().to(torch.uint8)
         t_prob, s_prob = t.softmax(1), s.softmax(1)
-        t_pred = t_prob.argmax(1)
+        t_pred, s_pred = t_prob.argmax(1), s_prob.argmax(1)
+        t_conf, s_conf = t_prob.max(1).values, s_prob.max(1).values
         counts = torch.bincount(t_pred.flatten(), minlength=self.info.num_classes).float()
         p = counts / counts.sum()
         entropy = -(p[p > 0] * p[p > 0].log()).sum() / torch.log(torch.tensor(float(len(p))))
+        if self.info.task == "segmentation":  # masks (n, H, W) as uint8; confidence per image
+            t_pred, s_pred = t_pred.to(torch.uint8), s_pred.to(torch.uint8)
+            t_conf, s_conf = t_conf.flatten(1).mean(1), s_conf.flatten(1).mean(1)
         return {
             "iteration": self.step,
             "images": images.cpu(),
             "teacher_pred": t_pred.cpu(),
-            "student_pred": s_prob.argmax(1).cpu(),
-            "teacher_conf": t_prob.max(1).values.cpu(),
-            "student_conf": s_prob.max(1).values.cpu(),
+            "student_pred": s_pred.cpu(),
+            "teacher_conf": t_conf.cpu(),
+            "student_conf": s_conf.cpu(),
             # 1.0: T sees every class equally often; near 0: the generator has collapsed.
             "teacher_class_entropy": float(entropy),
         }

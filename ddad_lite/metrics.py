@@ -1,6 +1,13 @@
-"""Metrics: top-1 accuracy, and summaries of an accuracy curve.
+"""Metrics: top-1 accuracy, mIoU for segmentation, and summaries of a score curve.
 
-Accuracies are fractions in [0, 1]. Evaluation uses real test data only to *measure* the
+Segmentation is scored from a confusion matrix M accumulated over every evaluated pixel
+(pixels labelled `ignore_index` are left out), M[i, j] = #pixels of true class i predicted j:
+
+    IoU_c     = M[c, c] / (sum_j M[c, j] + sum_i M[i, c] - M[c, c])
+    mIoU      = mean of IoU_c over the classes that occur (in the labels or the predictions)
+    pixel_acc = trace(M) / sum(M)
+
+Scores are fractions in [0, 1]. Evaluation uses real test data only to *measure* the
 student; it never trains it.
 """
 
@@ -40,13 +47,66 @@ def accuracy(model: torch.nn.Module, loader, *, device="cpu", amp: bool = False)
     return correct / max(total, 1)
 
 
-PRIMARY_METRIC = {"classification": "acc"}
+def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int, *,
+                     ignore_index: int | None = None) -> torch.Tensor:
+    """M (num_classes, num_classes), int64: M[i, j] counts pixels of true class i predicted j.
+
+    Pixels whose target is `ignore_index` (or outside 0..num_classes-1) are not counted."""
+    pred, target = pred.flatten().long(), target.flatten().long()
+    keep = (target >= 0) & (target < num_classes)
+    if ignore_index is not None:
+        keep &= target != ignore_index
+    index = target[keep] * num_classes + pred[keep]
+    return torch.bincount(index, minlength=num_classes**2).view(num_classes, num_classes)
+
+
+def miou(confusion: torch.Tensor) -> dict:
+    """{"miou", "pixel_acc", "per_class_iou"} from a confusion matrix; the IoU of a class that
+    occurs neither in the labels nor in the predictions is None and left out of the mean."""
+    m = confusion.double()
+    true_positive = m.diag()
+    union = m.sum(0) + m.sum(1) - true_positive
+    iou = true_positive / union.clamp(min=1)
+    present = union > 0
+    return {
+        "miou": float(iou[present].mean()) if present.any() else 0.0,
+        "pixel_acc": float(true_positive.sum() / m.sum().clamp(min=1)),
+        "per_class_iou": [float(v) if p else None for v, p in zip(iou, present, strict=True)],
+    }
+
+
+@torch.no_grad()
+def segmentation_scores(model: torch.nn.Module, loader, *, num_classes: int,
+                        ignore_index: int | None = None, device="cpu",
+                        amp: bool = False) -> dict:
+    """mIoU, pixel accuracy and per-class IoU of `model` over `loader` of (image, mask)."""
+    was_training = model.training
+    model.eval()
+    device = torch.device(device)
+    confusion = torch.zeros(num_classes, num_classes, dtype=torch.long, device=device)
+    for x, y in loader:
+        # Whole frames are large: the model sees about 2**21 input values at a time.
+        chunk = max(1, 2**21 // x[0].numel())
+        for xc, yc in zip(x.split(chunk), y.split(chunk), strict=True):
+            xc, yc = xc.to(device, non_blocking=True), yc.to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                pred = model(xc).argmax(1)
+            confusion += confusion_matrix(pred, yc, num_classes, ignore_index=ignore_index)
+    model.train(was_training)
+    return miou(confusion.cpu())
+
+
+PRIMARY_METRIC = {"classification": "acc", "segmentation": "miou"}
 
 
 def evaluate(model: torch.nn.Module, loader, *, info, device="cpu", amp: bool = False) -> dict:
-    """The task's metrics of `model` on `loader`: {"acc": ...} for classification."""
+    """The task's metrics of `model` on `loader`: {"acc": ...} for classification;
+    {"miou", "pixel_acc", "per_class_iou"} for segmentation."""
     if info.task == "classification":
         return {"acc": accuracy(model, loader, device=device, amp=amp)}
+    if info.task == "segmentation":
+        return segmentation_scores(model, loader, num_classes=info.num_classes,
+                                   ignore_index=info.ignore_index, device=device, amp=amp)
     raise ValueError(f"no evaluation for task {info.task!r}")
 
 

@@ -1,10 +1,10 @@
 """Teachers: trained on first use from a recipe, cached with a sha256, and reused.
 
 A teacher checkpoint holds the `TeacherConfig` it was trained with, its state dict and its
-top-1 accuracy on the dataset's test split. Its sha256 is recorded in `MANIFEST.json` in the
-cache folder; a cached file whose hash no longer matches is refused. Retrained teachers land
-a point or two away from published ones and shift every downstream number, so every run
-records its teacher's accuracy and checksum beside its results.
+top-1 accuracy (mIoU for segmentation) on the dataset's test split. Its sha256 is recorded in
+`MANIFEST.json` in the cache folder; a cached file whose hash no longer matches is refused.
+Retrained teachers land a point or two away from published ones and shift every downstream
+number, so every run records its teacher's accuracy and checksum beside its results.
 
 Teachers published with DFAD (a bare state dict, e.g. `cifar10-resnet34_8x.pt`) load too,
 with `load_teacher_file`.
@@ -44,7 +44,10 @@ def default_cache_dir() -> Path:
 
 def recipe_key(recipe: TeacherConfig) -> str:
     """A short hash of the recipe: the cache file name changes when the recipe does."""
-    blob = json.dumps(dataclasses.asdict(recipe), sort_keys=True)
+    fields = dataclasses.asdict(recipe)
+    if fields.get("eval_size") is None:  # added later: unset, it leaves earlier keys unchanged
+        fields.pop("eval_size", None)
+    blob = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
 
@@ -61,14 +64,19 @@ def build_teacher(recipe: TeacherConfig) -> nn.Module:
 
 def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progress=True,
                   num_workers: int = 0):
-    """Train a teacher from its recipe: SGD with momentum and a cosine schedule.
+    """Train a teacher from its recipe: SGD with momentum and a one-cycle schedule.
 
-    Returns (model, test accuracy). Uses only the dataset's train split for training.
+    Returns (model, test accuracy), or (model, test mIoU) for segmentation datasets (see
+    `teacher_segmentation.py`). Uses only the dataset's train split for training.
     """
     info = dataset_info(recipe.dataset)
+    if info.task == "segmentation":
+        from .teacher_segmentation import train_segmentation_teacher
+
+        return train_segmentation_teacher(recipe, data_root=data_root, device=device,
+                                          progress=progress, num_workers=num_workers)
     if info.task != "classification":
-        raise UserError(f"no classification teacher recipe for {recipe.dataset!r} "
-                        f"(task {info.task})")
+        raise UserError(f"no teacher recipe for {recipe.dataset!r} (task {info.task})")
     torch.manual_seed(recipe.seed)
     device = torch.device(device)
     train = get_dataset(recipe.dataset, "train", data_root, **_train_kwargs(info))
@@ -101,7 +109,7 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
         bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
     model.eval()
-    return model, accuracy(model, eval_loader(test), device=device)
+    return model, accuracy(model, eval_loader(test, size=recipe.eval_size), device=device)
 
 
 def _train_kwargs(info):

@@ -89,7 +89,7 @@ def denormalize(x: torch.Tensor, info: DatasetInfo) -> torch.Tensor:
 
 
 # One module per dataset; importing it registers it.
-_MODULES = ("shapes", "cifar10", "cifar100", "mnist", "caltech101", "camvid", "nyuv2",
+_MODULES = ("shapes", "scenes", "cifar10", "cifar100", "mnist", "caltech101", "camvid", "nyuv2",
             "imagefolder")
 
 

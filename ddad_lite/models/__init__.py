@@ -17,7 +17,7 @@ from ..errors import unknown_name
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # One module per family; importing it registers its models.
 _MODULES = ("resnet_cifar", "resnet_imagenet", "lenet", "convnet", "generators",
-            "discriminators", "vae")
+            "discriminators", "vae", "segmentation")
 
 
 def register(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:

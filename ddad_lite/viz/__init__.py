@@ -11,6 +11,7 @@ state.
   widgets.py  ipywidgets browsers over snapshots and inversion frames
   replay.py   forgetting curves with and without pseudo replay, VAE samples, memory
   comparison.py  the method comparison: final, mean and best accuracy, time, forgetting
+  segmentation.py  images beside T's and S's masks, mIoU curves, a mask browser
 """
 
 from .bn import bn_layer_bars, bn_layers_over_time, bn_match_figure, layer_statistics
