@@ -31,6 +31,14 @@ def available_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def model_family(name: str) -> str:
+    """The module a model is defined in, e.g. "generators" or "resnet_cifar"."""
+    _import_all()
+    if name not in _REGISTRY:
+        raise unknown_name("model", name, _REGISTRY)
+    return _REGISTRY[name].__module__.rsplit(".", 1)[-1]
+
+
 def build(name: str, **kwargs) -> nn.Module:
     """Build the registered model `name`, e.g. `build("resnet34_8x", num_classes=10)`."""
     _import_all()
