@@ -164,14 +164,14 @@ RECIPES: dict[str, dict] = {
     # The embedded default. The quick profile is sized for about 5 minutes on 2 CPU cores,
     # teacher included: a teacher trained on 8,000 images for 2 epochs (about 99% test
     # accuracy), bfloat16 autocast where the CPU has native bf16 (amp="auto"; docs/speed.md)
-    # and channels_last, and 800 iterations at batch 64 with k = 5.
+    # and channels_last, and 600 iterations at batch 64 with k = 5.
     "shapes": {
         "common": dict(teacher="convnet_teacher", student="convnet_student",
                        generator="generator_a", nz=128, ngf=32),
         "smoke": dict(iterations=6, batch_size=32, student_steps=2, eval_every=3, eval_size=500,
                       log_every=1, snapshot_every=3, snapshot_size=16,
                       teacher_recipe=dict(epochs=1, train_size=2000)),
-        "quick": dict(iterations=800, batch_size=64, student_steps=5, eval_every=50,
+        "quick": dict(iterations=600, batch_size=64, student_steps=5, eval_every=50,
                       snapshot_every=50, lr_milestones=(0.6, 0.85), amp="auto",
                       channels_last=True,
                       teacher_recipe=dict(epochs=2, train_size=8000, batch_size=64, amp="auto",
