@@ -79,6 +79,20 @@ def freeze(model: nn.Module) -> nn.Module:
 __all__ = ["Distiller", "freeze", "no_param_grad"]
 
 
+def check_resumable(state: dict, cfg: DistillConfig) -> None:
+    """Raise a one-line UserError unless `state` is a checkpoint of a run with `cfg`."""
+    if state.get("format") != CHECKPOINT_FORMAT:
+        raise UserError("not a ddad-lite distillation checkpoint (format "
+                        f"{state.get('format')!r}); start a new run without --resume")
+    saved = DistillConfig.from_dict(state["config"])
+    diffs = config_differences(saved, cfg)
+    if diffs:
+        shown = ", ".join(f"{k}: {getattr(saved, k)!r} -> {getattr(cfg, k)!r}"
+                          for k in diffs[:4])
+        raise UserError(f"cannot resume: the checkpoint was made with another config "
+                        f"({shown}); resume with the same settings or use a new --out")
+
+
 class Distiller:
     """T, S, G, their optimisers and the loop. `fit()` trains; `state_dict()` checkpoints."""
 
@@ -293,16 +307,7 @@ class Distiller:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        if state.get("format") != CHECKPOINT_FORMAT:
-            raise UserError("not a ddad-lite distillation checkpoint (format "
-                            f"{state.get('format')!r}); start a new run without --resume")
-        saved = DistillConfig.from_dict(state["config"])
-        diffs = config_differences(saved, self.cfg)
-        if diffs:
-            shown = ", ".join(f"{k}: {getattr(saved, k)!r} -> {getattr(self.cfg, k)!r}"
-                              for k in diffs[:4])
-            raise UserError(f"cannot resume: the checkpoint was made with another config "
-                            f"({shown}); resume with the same settings or use a new --out")
+        check_resumable(state, self.cfg)
         self.S.load_state_dict(state["student"])
         self.G.load_state_dict(state["generator"])
         self.opt_S.load_state_dict(state["opt_student"])

@@ -25,7 +25,7 @@ import torch
 from .checkpoint import load_torch, save_json, save_torch
 from .config import DistillConfig
 from .data import get_dataset
-from .engine import Distiller
+from .engine import Distiller, check_resumable
 from .errors import UserError
 from .metrics import curve_summary
 from .teacher import load_or_train_teacher
@@ -46,6 +46,7 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     if resume:
         state = load_torch(checkpoint, what="checkpoint",
                            hint="start the run again without --resume")
+        check_resumable(state, cfg)  # before any teacher is trained
     elif any((out / name).exists() for name in RUN_FILES):
         raise UserError(f"{out} already holds a run; pass --resume to continue it, or choose "
                         "another --out")

@@ -73,7 +73,8 @@ def test_distill_writes_metrics_and_history(finished_run):
     assert 0 <= metrics["student_acc"] <= 1 and metrics["config"]["method"] == "ddad"
     history = json.loads((out / "history.json").read_text())
     assert history["eval"] and history["train"]
-    assert torch.load(out / "checkpoint.pt", weights_only=True)["config"] == metrics["config"]
+    saved = torch.load(out / "checkpoint.pt", weights_only=True)["config"]
+    assert json.loads(json.dumps(saved)) == metrics["config"]
 
 
 def test_an_existing_run_is_not_overwritten(finished_run):
