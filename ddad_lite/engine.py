@@ -325,6 +325,13 @@ class Distiller:
         self.history = state["history"]
         self.snapshots = state["snapshots"]
 
+    def close(self) -> None:
+        """Detach the BN hooks from T: a teacher reused by later runs keeps no trace of this
+        one (hooks hold the last batch's graph, and would run in every later forward)."""
+        if self.bn is not None:
+            self.bn.remove()
+            self.bn = None
+
     def save(self, path) -> None:
         save_torch(path, self.state_dict())
 

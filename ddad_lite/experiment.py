@@ -58,9 +58,12 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     teacher_model, teacher_record = teacher
     eval_dataset = get_dataset(cfg.dataset, "test", cfg.data_root)
     distiller = Distiller(cfg, teacher_model, eval_dataset=eval_dataset)
-    if state is not None:
-        distiller.load_state_dict(state)  # refuses a checkpoint of another config
-    distiller.fit(checkpoint_path=checkpoint, callback=callback)
+    try:
+        if state is not None:
+            distiller.load_state_dict(state)  # refuses a checkpoint of another config
+        distiller.fit(checkpoint_path=checkpoint, callback=callback)
+    finally:
+        distiller.close()  # the teacher may be reused by the caller
 
     metrics = collect_metrics(distiller, teacher_record, wall_seconds=time.perf_counter() - start)
     save_json(out / "history.json", distiller.history)

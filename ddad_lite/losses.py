@@ -66,6 +66,7 @@ class BNStatsHook:
 
     def remove(self):
         self._handle.remove()
+        self.loss = self.mean = self.var = None
 
 
 class BNStatistics:
