@@ -54,7 +54,8 @@ def test_notebook_is_committed_clean_and_parametrised(path):
         assert all(isinstance(t, ast.Name) for t in stmt.targets)
         assert is_plain_literal(stmt.value), f"not a plain literal: {ast.unparse(stmt)}"
         names |= {t.id for t in stmt.targets}
-    assert REQUIRED_PARAMETERS <= names
+    assert REQUIRED_PARAMETERS - {"seed"} <= names
+    assert names & {"seed", "seeds"}, "a `seed` (or `seeds`, for notebooks over several)"
     values = {t.id: ast.literal_eval(s.value) for s in ast.parse(tagged[0].source).body
               for t in s.targets}
     assert values["profile"] in ("smoke", "quick", "full")
