@@ -5,23 +5,11 @@ CIFAR-100: the official tarball online, or --from the tarball or class folders.
     python data_prep/cifar100.py [--from PATH] [--data-root DIR]
 """
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout as well
 
-from ddad_lite.data.prepare import prepare_dataset
-from ddad_lite.errors import UserError
+from ddad_lite.data.prepare import prepare_script  # noqa: E402
 
-parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[:2]))
-parser.add_argument("--from", dest="source", help="local archive, folder or URL to import "
-                    "(default: download the official source, where there is one)")
-parser.add_argument("--data-root", help="where datasets live (default: $DDAD_DATA or ./data)")
-args = parser.parse_args()
-try:
-    manifest = prepare_dataset("cifar100", args.source, args.data_root)
-except UserError as e:
-    raise SystemExit(f"error: {e}") from None
-print(json.dumps(manifest["splits"]))
+prepare_script("cifar100", __doc__)

@@ -180,3 +180,20 @@ def dataset_summary(name: str, root: str | None = None) -> dict:
     return {"name": name, "num_classes": len(manifest["classes"]),
             "splits": _module(name).split_sizes(folder), "task": info.task,
             "root": os.fspath(resolve_root(root).resolve())}
+
+
+def prepare_script(name: str, description: str, argv=None) -> None:
+    """The body of a `data_prep/NAME.py` script: `--from`, `--data-root`, one-line errors."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=" ".join(description.split("\n\n")[:2]))
+    parser.add_argument("--from", dest="source", help="local archive, folder or URL to import "
+                        "(default: download the official source, where there is one)")
+    parser.add_argument("--data-root", help="where datasets live (default: $DDAD_DATA or ./data)")
+    args = parser.parse_args(argv)
+    try:
+        manifest = prepare_dataset(name, args.source, args.data_root)
+    except UserError as e:
+        raise SystemExit(f"error: {e}") from None
+    print(json.dumps(manifest["splits"]))
