@@ -1,12 +1,15 @@
 """Shared fixtures: a small shapes teacher trained once per test session."""
 
+import copy
 import os
 from pathlib import Path
 
 import pytest
 import torch
+from torch.utils.data import Dataset
 
 from ddad_lite.config import TeacherConfig, make_config
+from ddad_lite.engine import Distiller
 from ddad_lite.teacher import load_or_train_teacher
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -33,3 +36,21 @@ def smoke_config(method="ddad", **overrides):
     """The smoke profile on shapes with progress bars off."""
     overrides.setdefault("progress", False)
     return make_config("shapes", method, "smoke", **overrides)
+
+
+class RecordingDataset(Dataset):
+    """Wraps a dataset and records, per access, whether autograd was on."""
+
+    def __init__(self, inner):
+        self.inner, self.grad_enabled_at_access = inner, []
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __getitem__(self, i):
+        self.grad_enabled_at_access.append(torch.is_grad_enabled())
+        return self.inner[i]
+
+
+def make_distiller(teacher, cfg, eval_dataset=None):
+    return Distiller(cfg, copy.deepcopy(teacher), eval_dataset=eval_dataset)

@@ -4,29 +4,9 @@ import copy
 
 import pytest
 import torch
-from conftest import smoke_config
-from torch.utils.data import Dataset
+from conftest import RecordingDataset, make_distiller, smoke_config
 
 from ddad_lite.data import get_dataset
-from ddad_lite.engine import Distiller
-
-
-class RecordingDataset(Dataset):
-    """Wraps a dataset and records, per access, whether autograd was on."""
-
-    def __init__(self, inner):
-        self.inner, self.grad_enabled_at_access = inner, []
-
-    def __len__(self):
-        return len(self.inner)
-
-    def __getitem__(self, i):
-        self.grad_enabled_at_access.append(torch.is_grad_enabled())
-        return self.inner[i]
-
-
-def make_distiller(teacher, cfg, eval_dataset=None):
-    return Distiller(cfg, copy.deepcopy(teacher), eval_dataset=eval_dataset)
 
 
 def test_teacher_stays_frozen_and_unchanged(shapes_teacher):

@@ -5,8 +5,7 @@ import copy
 
 import pytest
 import torch
-from conftest import smoke_config
-from torch.utils.data import Dataset
+from conftest import RecordingDataset, make_distiller, smoke_config
 
 from ddad_lite import experiment
 from ddad_lite.__main__ import main
@@ -18,24 +17,6 @@ from ddad_lite.experiment import run_distillation
 from ddad_lite.methods import METHODS, Method, available_methods, build_method
 
 RUN_METHODS = available_methods() + ["ddad+replay", "dfad+replay", "dafl+replay"]
-
-
-class RecordingDataset(Dataset):
-    """Wraps a dataset and records, per access, whether autograd was on."""
-
-    def __init__(self, inner):
-        self.inner, self.grad_enabled_at_access = inner, []
-
-    def __len__(self):
-        return len(self.inner)
-
-    def __getitem__(self, i):
-        self.grad_enabled_at_access.append(torch.is_grad_enabled())
-        return self.inner[i]
-
-
-def make_distiller(teacher, cfg, eval_dataset=None):
-    return Distiller(cfg, copy.deepcopy(teacher), eval_dataset=eval_dataset)
 
 
 def grad_norm(loss, params):
