@@ -8,19 +8,18 @@ With x = G(z), the generator's loss is L_G = alpha L_BN(T, x) - beta D(S(x), T(x
 
 `run_ablation` distils the same teacher with each method through `run_distillation` (same
 profile, seed, iterations and batch size, so the same number of synthetic images) into
-`out_dir/<method>/`, and returns the histories and a table of final, mean and best student
-accuracy. A method whose run folder already holds a finished run of the same config is loaded
-instead of trained again (so a notebook can be re-run); one of another config is refused.
+`out_dir/<run folder>` (`run_folder`: named by method, seed and config fingerprint), and
+returns the histories and a table of final, mean and best student accuracy. A run of the same
+config found there is read back instead of trained again (`run_or_load`), so a notebook can be
+re-run, and notebooks that share `out_dir` share runs.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from .config import DistillConfig, config_differences, make_config
-from .errors import UserError
-from .experiment import run_distillation
+from .config import make_config
+from .experiment import load_history, run_folder, run_or_load
 
 ABLATION_METHODS = ("bn_only", "dfad", "ddad")
 
@@ -29,40 +28,21 @@ def run_ablation(*, dataset: str = "shapes", profile: str = "quick",
                  methods=ABLATION_METHODS, out_dir, teacher, **overrides) -> dict:
     """Distil `teacher` (a (model, record) pair) with each method; returns
     {"configs": {method: cfg}, "metrics": {method: metrics}, "histories": {method: history},
-    "table": [row per method]}. `overrides` go to `make_config` for every method."""
+    "run_dirs": {method: folder}, "table": [row per method]}. `overrides` go to
+    `make_config` for every method."""
     out = Path(out_dir)
-    result: dict = {"configs": {}, "metrics": {}, "histories": {}, "table": []}
+    result: dict = {"configs": {}, "metrics": {}, "histories": {}, "run_dirs": {}, "table": []}
     for method in methods:
         cfg = make_config(dataset, method, profile, **overrides)
-        run_dir = out / method
-        metrics, history = run_or_load(cfg, run_dir, teacher=teacher)
+        run_dir = run_folder(out, cfg)
+        metrics = run_or_load(cfg, run_dir, teacher=teacher)
+        history = load_history(run_dir)
         result["configs"][method] = cfg
         result["metrics"][method] = metrics
         result["histories"][method] = history
+        result["run_dirs"][method] = run_dir
         result["table"].append(table_row(method, metrics))
     return result
-
-
-def run_or_load(cfg: DistillConfig, run_dir, *, teacher) -> tuple[dict, dict]:
-    """(metrics, history) of the run of `cfg` in `run_dir`: loaded if it finished there
-    before with the same config, else distilled now (`run_distillation`)."""
-    run_dir = Path(run_dir)
-    metrics = _finished_run(run_dir, cfg)
-    if metrics is None:
-        metrics = run_distillation(cfg, run_dir, teacher=teacher)
-    return metrics, json.loads((run_dir / "history.json").read_text())
-
-
-def _finished_run(run_dir: Path, cfg: DistillConfig) -> dict | None:
-    path = run_dir / "metrics.json"
-    if not path.exists() or not (run_dir / "history.json").exists():
-        return None
-    metrics = json.loads(path.read_text())
-    diffs = config_differences(DistillConfig.from_dict(metrics["config"]), cfg)
-    if diffs:
-        raise UserError(f"{run_dir} holds a run of another config (differs in "
-                        f"{', '.join(diffs[:4])}); delete it or choose another out_dir")
-    return metrics
 
 
 def table_row(method: str, metrics: dict) -> dict:

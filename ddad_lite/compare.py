@@ -11,21 +11,21 @@ evaluations (best is chosen on the real test split, so it is optimistic; final a
 not selected), the forgetting measure (`forgetting_max_drop`: the largest drop of accuracy
 from one evaluation to a later one), the wall and training time, and the accuracy curve.
 
-With `out_root`, each run lives in OUT_ROOT/METHOD/seedN and a finished run of the same
-config is read back instead of run again ("load it if it exists, otherwise train"), and one
-cut short is resumed from its checkpoint.
+With `out_root`, each run lives in its own folder under it (`run_folder`: method, seed and
+config fingerprint); a finished run of the same config is read back instead of run again
+("load it if it exists, otherwise train"), one cut short is resumed from its checkpoint
+(`run_or_load`), and notebooks that share `out_root` share runs.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import tempfile
 from pathlib import Path
 
-from .config import DistillConfig, config_differences, make_config
+from .config import make_config
 from .errors import UserError
-from .experiment import run_distillation
+from .experiment import load_history, run_folder, run_or_load
 from .teacher import load_or_train_teacher
 
 SUMMARY_FIELDS = ("final", "mean", "best", "forgetting", "wall_seconds")
@@ -55,11 +55,8 @@ def compare_methods(methods, *, dataset: str = "shapes", profile: str = "quick",
                     teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=cache_dir,
                                                     data_root=cfg.data_root,
                                                     device=cfg.device, progress=progress)
-                run_dir = Path(out_root) / method / f"seed{seed}"
-                metrics = _finished_run(run_dir, cfg)
-                if metrics is None:  # a run cut short is resumed from its checkpoint
-                    resume = (run_dir / "checkpoint.pt").is_file()
-                    metrics = run_distillation(cfg, run_dir, teacher=teacher, resume=resume)
+                run_dir = run_folder(out_root, cfg)
+                metrics = run_or_load(cfg, run_dir, teacher=teacher)
                 rows.append(_row(metrics, run_dir, keep_dir=temporary is None))
     finally:
         if temporary is not None:
@@ -67,22 +64,9 @@ def compare_methods(methods, *, dataset: str = "shapes", profile: str = "quick",
     return rows
 
 
-def _finished_run(run_dir: Path, cfg: DistillConfig) -> dict | None:
-    """The metrics of a finished run of this very config in `run_dir`, else None."""
-    path = run_dir / "metrics.json"
-    if not path.is_file():
-        return None
-    metrics = json.loads(path.read_text())
-    saved = DistillConfig.from_dict(metrics["config"])
-    if config_differences(saved, cfg):
-        raise UserError(f"{run_dir} holds a run with another config; delete it or pass "
-                        "another out_root")
-    return metrics
-
-
 def _row(metrics: dict, run_dir: Path, *, keep_dir: bool) -> dict:
     key = "student_acc" if "student_acc" in metrics else "student_miou"
-    history = json.loads((run_dir / "history.json").read_text())
+    history = load_history(run_dir)
     row = {
         "method": metrics["method"],
         "seed": metrics["seed"],

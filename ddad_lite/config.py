@@ -17,6 +17,8 @@ the dataset's recipe for the profile, then the method's own settings, then `over
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from .errors import UserError, unknown_name
@@ -148,6 +150,14 @@ def config_differences(a: DistillConfig, b: DistillConfig) -> list[str]:
     """Names of the fields (other than runtime ones) in which two configs differ."""
     da, db = _normalise(a.to_dict()), _normalise(b.to_dict())
     return [k for k in da if k not in RUNTIME_FIELDS and da[k] != db.get(k)]
+
+
+def config_fingerprint(cfg: DistillConfig) -> str:
+    """Twelve hex digits of the sha256 of the config without its runtime fields: two configs
+    that would train the same run share it (`config_differences` is empty between them)."""
+    fields = {k: v for k, v in _normalise(cfg.to_dict()).items() if k not in RUNTIME_FIELDS}
+    text = json.dumps(fields, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _normalise(d):

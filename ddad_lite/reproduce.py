@@ -34,6 +34,8 @@ from .config import PROFILES
 from .errors import UserError, unknown_name
 
 KERNEL_NAME = "ddad-lite"
+# What the runner sets in every notebook (each notebook's `parameters` cell declares them all).
+INJECTED_PARAMETERS = ("profile", "device", "out_dir", "cache_dir", "data_root")
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -129,6 +131,7 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
             parameters = {"profile": profile, "device": device, "out_dir": str(out_dir),
                           "cache_dir": str(paths["cache_dir"]),
                           "data_root": str(paths["data_root"])}
+            assert set(parameters) == set(INJECTED_PARAMETERS)
             row = {"notebook": name, "path": str(executed)}
             start = time.perf_counter()
             try:

@@ -43,6 +43,8 @@ data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
 def write(name, cells):
     nb = new_notebook(cells=cells)
+    for i, cell in enumerate(nb.cells):  # stable ids: rebuilding changes no more than the text
+        cell.id = f"nb{name[:2]}-cell{i:02d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -363,15 +365,14 @@ distillations); `full` is meant for a GPU (minutes).
     common_parameters("02_dual_discriminator"),
     code(SETUP + '''
 from ddad_lite.ablation import format_table, run_ablation
+from ddad_lite.series import series_budget
 
-cfg = series_config("shapes", "ddad", profile, device=device, seed=seed, progress=progress)
+# The ablation's budget: the series' shapes schedule for this profile (`series_budget`), the
+# same for all three methods. Runs live in the series' shared folder, so notebooks 03 and 06
+# read these back instead of training them again.
+run_overrides = dict(device=device, seed=seed, progress=progress, **series_budget(profile))
+cfg = series_config("shapes", "ddad", profile, **run_overrides)
 info = dataset_info(cfg.dataset)
-# The ablation's budget. In `quick` the notebook shortens the profile's schedule (same for all
-# three methods) so that the series fits its CPU budget; `smoke` and `full` keep the profile's.
-run_overrides = dict(device=device, seed=seed, progress=progress)
-if profile == "quick":
-    run_overrides.update(iterations=60, batch_size=64, eval_every=10, eval_size=1000,
-                         snapshot_every=10, log_every=5)
 teacher, record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                         data_root=paths["data_root"], device=device,
                                         progress=progress)
@@ -404,7 +405,7 @@ $\alpha = 0$ gives **DFAD** (adversarial only: images aimed at the student, but 
 away from anything the teacher has seen).
 '''),
     code('''
-ablation = run_ablation(dataset="shapes", profile=profile, out_dir=out / "ablation",
+ablation = run_ablation(dataset="shapes", profile=profile, out_dir=paths["shared_runs"],
                         teacher=(teacher, record), **run_overrides)
 display(Markdown(format_table(ablation["table"])))
 '''),
@@ -424,7 +425,7 @@ each image is captioned with T's and S's predictions (red: they disagree — exa
 the student-as-discriminator rewards). The static figure below it shows the last iteration.
 '''),
     code('''
-browser = viz.snapshot_browser(out / "ablation" / "ddad", class_names=info.class_names)
+browser = viz.snapshot_browser(ablation["run_dirs"]["ddad"], class_names=info.class_names)
 browser
 '''),
     code('''
@@ -476,10 +477,11 @@ Without the data the notebook says so and runs on the embedded `shapes` dataset 
 teacher_file = None  # a published teacher's state dict (e.g. DFAD's cifar10-resnet34_8x.pt)
 '''),
     code(SETUP + '''
-from ddad_lite.ablation import run_or_load
 from ddad_lite.anchors import anchor_table
 from ddad_lite.data.prepare import dataset_summary
 from ddad_lite.errors import UserError
+from ddad_lite.experiment import load_history, run_folder, run_or_load
+from ddad_lite.series import series_budget
 from ddad_lite.teacher import load_teacher_file
 
 try:
@@ -492,10 +494,10 @@ except UserError as e:
     dataset = "shapes"
 run_overrides = dict(device=device, seed=seed, progress=progress,
                      data_root=str(paths["data_root"]))
-if profile == "quick" and dataset == "shapes":  # keeps the series within its CPU budget
-    run_overrides.update(iterations=80, batch_size=64, eval_every=10, eval_size=1000,
-                         snapshot_every=20)
+if dataset == "shapes":  # the series' shapes schedule: notebook 02 has trained this run
+    run_overrides.update(series_budget(profile))
 cfg = series_config(dataset, "ddad", profile, **run_overrides)
+run_dir = run_folder(paths["shared_runs"], cfg)
 info = dataset_info(dataset)
 print(f"{cfg.teacher} -> {cfg.student} on {dataset}, {cfg.iterations} iterations of "
       f"{cfg.student_steps} student steps, batch {cfg.batch_size}")
@@ -526,10 +528,12 @@ print(f"teacher {cfg.teacher}: {record['accuracy']:.1%} on the {dataset} test sp
 ## Distillation
 
 `run_distillation` writes `checkpoint.pt`, `history.json`, `snapshots.pt` and `metrics.json`
-into the run folder; a finished run of the same config is loaded instead of trained again.
+into the run folder; a finished run of the same config is loaded instead of trained again
+(`run_or_load`; on `shapes`, notebook 02 has trained this very run).
 '''),
     code('''
-metrics, history = run_or_load(cfg, out / f"{dataset}-ddad", teacher=(teacher, record))
+metrics = run_or_load(cfg, run_dir, teacher=(teacher, record))
+history = load_history(run_dir)
 viz.history_figure(history, teacher_score=record["accuracy"],
                    title=f"DDAD on {dataset} ({profile} profile)")
 '''),
@@ -539,7 +543,7 @@ display(Markdown(anchor_table(metrics)))
     code('''
 from ddad_lite.viz.widgets import load_snapshots
 
-viz.snapshot_figure(load_snapshots(out / f"{dataset}-ddad")[-1], class_names=info.class_names)
+viz.snapshot_figure(load_snapshots(run_dir)[-1], class_names=info.class_names)
 '''),
     code('''
 write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],

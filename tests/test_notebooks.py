@@ -20,10 +20,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ddad_lite.errors import UserError
-from ddad_lite.reproduce import NOTEBOOKS_DIR, discover, reproduce
+from ddad_lite.reproduce import INJECTED_PARAMETERS, NOTEBOOKS_DIR, discover, reproduce
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
-REQUIRED_PARAMETERS = {"profile", "device", "out_dir", "seed"}
+REQUIRED_PARAMETERS = set(INJECTED_PARAMETERS)  # and `seed` or `seeds`
 LITERAL_NODES = (ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set, ast.UnaryOp, ast.USub,
                  ast.UAdd, ast.Load)
 
@@ -54,11 +54,13 @@ def test_notebook_is_committed_clean_and_parametrised(path):
         assert all(isinstance(t, ast.Name) for t in stmt.targets)
         assert is_plain_literal(stmt.value), f"not a plain literal: {ast.unparse(stmt)}"
         names |= {t.id for t in stmt.targets}
-    assert REQUIRED_PARAMETERS - {"seed"} <= names
+    assert REQUIRED_PARAMETERS <= names, f"declare {REQUIRED_PARAMETERS - names}"
     assert names & {"seed", "seeds"}, "a `seed` (or `seeds`, for notebooks over several)"
     values = {t.id: ast.literal_eval(s.value) for s in ast.parse(tagged[0].source).body
               for t in s.targets}
-    assert values["profile"] in ("smoke", "quick", "full")
+    assert values["profile"] == "quick" and values["device"] == "cpu"
+    assert values["out_dir"] == f"runs/interactive/{path.stem}"
+    assert values["cache_dir"] is None and values["data_root"] is None
     assert nb.cells[0].cell_type == "markdown" and nb.cells[-1].cell_type == "markdown"
     assert "key_figures" in "".join(c.source for c in code) or "write_key_figures" in \
         "".join(c.source for c in code)
@@ -141,6 +143,12 @@ def test_smoke_series_runs_clean(smoke_series):
     assert "iteration" in models["HTMLModel"]["value"]  # the browser drew its caption
     teacher_trained = [r["key_figures"].get("teacher_trained_now") for r in rows]
     assert teacher_trained[0] is True  # 00 trains it; the others load it from the cache
+    # Notebooks 02, 03, 05 and 06 share runs: one folder per config, DDAD seed 0 trained once.
+    shared = run_root / "shared_runs"
+    assert len(list(shared.glob("shapes-ddad-seed0-*"))) == 1
+    assert len(list(shared.glob("shapes-ddad+replay-seed*-*"))) == 3  # 05's seeds, 06's seed 0
+    for run in shared.iterdir():
+        assert (run / "metrics.json").is_file(), f"{run} is unfinished"
 
 
 @pytest.mark.slow
