@@ -199,7 +199,7 @@ _CIFAR = {
                    nz=256, ngf=64, lr_student=0.1, lr_generator=1e-3, weight_decay=5e-4),
     "smoke": dict(iterations=2, batch_size=8, student_steps=1, eval_every=2, eval_size=200,
                   log_every=1, snapshot_every=2, snapshot_size=8,
-                  teacher_recipe=dict(epochs=1, train_size=256, batch_size=32)),
+                  teacher_recipe=dict(epochs=1, train_size=256, batch_size=32, eval_size=500)),
     "quick": dict(iterations=200, batch_size=64, student_steps=5, eval_every=20,
                   eval_size=2000, snapshot_every=20, lr_milestones=(0.6, 0.85),
                   teacher_recipe=dict(epochs=5, batch_size=128, lr=0.1)),

@@ -19,13 +19,17 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 def eval_loader(dataset: Dataset, *, batch_size: int = 500, size: int | None = None,
                 num_workers: int = 0) -> DataLoader:
-    """A deterministic loader over (the first `size` items of) a test split.
+    """A deterministic loader over a test split, or over `size` of its items.
 
+    The `size` items are a fixed sample spread over the whole split (a permutation seeded
+    with 0, the same for every run and every call): a split stored class by class, like an
+    imported class-folder archive, would otherwise be scored on its first classes only.
     It draws its randomness from a private generator, so evaluating never moves the global
     RNG: a run evaluated more often computes the same training steps.
     """
     if size is not None and size < len(dataset):
-        dataset = Subset(dataset, range(size))
+        order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))
+        dataset = Subset(dataset, sorted(order[:size].tolist()))
     return DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
                       generator=torch.Generator())
 

@@ -110,3 +110,16 @@ def test_speed_options_run(shapes_teacher, option):
     d = make_distiller(teacher, smoke_config(iterations=2, **{option: True}))
     d.fit()
     assert all(torch.isfinite(p).all() for p in d.S.parameters())
+
+
+def test_an_eval_subset_spans_a_split_stored_class_by_class():
+    from torch.utils.data import TensorDataset
+
+    from ddad_lite.metrics import eval_loader
+
+    labels = torch.arange(10).repeat_interleave(100)  # class 0 first, as in a class folder
+    split = TensorDataset(torch.zeros(1000, 1), labels)
+    seen = torch.cat([y for _, y in eval_loader(split, size=200, batch_size=64)])
+    assert len(seen) == 200 and set(seen.tolist()) == set(range(10))
+    again = torch.cat([y for _, y in eval_loader(split, size=200, batch_size=64)])
+    assert torch.equal(seen, again)  # the same images every time
