@@ -253,7 +253,7 @@ RECIPES["caltech101"] = {
 RECIPES["scenes"] = {
     "common": dict(teacher="segnet_teacher", student="segnet_student",
                    generator="generator_a", nz=128, ngf=32, discrepancy="l1",
-                   generator_discrepancy="log_l1", eval_size=300),
+                   generator_discrepancy="log_l1", eval_size=None),
     "smoke": dict(iterations=4, batch_size=8, student_steps=1, eval_every=2, eval_size=50,
                   log_every=1, snapshot_every=2, snapshot_size=8,
                   teacher_recipe=dict(epochs=1, train_size=400, batch_size=32, lr=0.05)),
