@@ -359,8 +359,9 @@ NB02 = [
 - an ablation on one teacher and one budget: BN-only vs adversarial-only (DFAD) vs both (DDAD);
 - how to browse the generated images with the teacher's and student's predictions.
 
-**How long:** `smoke` about 40 s; `quick` about 3 minutes on a 2-core CPU (three short
-distillations); `full` is meant for a GPU (minutes).
+**How long:** `smoke` about 15 s; `quick` about 2 minutes on a 2-core CPU (three distillations
+of the series' 200-iteration schedule, which notebooks 03 and 06 read back); `full` is meant
+for a GPU (minutes).
 '''),
     common_parameters("02_dual_discriminator"),
     code(SETUP + '''
@@ -445,9 +446,13 @@ write_key_figures(out, **figures)
   towards the training data, the student's disagreement with the teacher pushes them towards
   what the student has not learnt yet.
 - The ablation runs all three objectives on the same teacher, seed and image budget; read the
-  final and mean accuracy, not only the best (chosen on the test split, hence optimistic). On a
-  short `quick` budget the differences are small and noisy: run `full` on a GPU, with several
-  seeds, before drawing conclusions.
+  final and mean accuracy, not only the best (chosen on the test split, hence optimistic).
+- In our runs on `shapes`, DFAD's student stayed near chance at every budget we tried (200 and
+  600 iterations): without the BN term its generator drifts to images unlike anything the
+  teacher was trained on (the teacher's predictions on them narrow to a few classes, see
+  `teacher_class_entropy`), and agreeing with the teacher there teaches nothing about real
+  shapes. Both objectives with the BN term learn. Between BN-only and DDAD the gap is small and
+  changes with the seed: run several seeds, or `full` on a GPU, before ranking them.
 
 **Exercises**
 1. Vary $\\alpha$ (e.g. 0.1, 1, 10) with `run_ablation(..., methods=("ddad",), alpha=...)`.
@@ -471,7 +476,8 @@ NB03 = [
 **How long:** with CIFAR prepared, `full` is a GPU job (hours for the whole schedule; the
 teacher is trained first unless one is cached) and `quick` takes tens of minutes on a CPU.
 Without the data the notebook says so and runs on the embedded `shapes` dataset instead:
-`smoke` about 30 s, `quick` about 1 minute on a 2-core CPU.
+`smoke` about 10 s, `quick` seconds after notebook 02 (whose DDAD run it reads back), about
+40 s alone, on a 2-core CPU.
 '''),
     common_parameters("03_cifar_distillation", extra='''dataset = "cifar10"  # "cifar10" or "cifar100"
 teacher_file = None  # a published teacher's state dict (e.g. DFAD's cifar10-resnet34_8x.pt)
