@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader, Subset, TensorDataset
 from tqdm.auto import tqdm
 
 from .checkpoint import load_torch, save_json, save_torch, sha256_file
@@ -32,7 +32,7 @@ from .config import TeacherConfig
 from .data import dataset_info, get_dataset
 from .errors import UserError
 from .hardware import resolve_amp
-from .metrics import accuracy, eval_loader
+from .metrics import accuracy, eval_loader, evaluate
 from .models import build
 
 TEACHER_FORMAT = "ddad-lite/teacher-v1"
@@ -64,27 +64,28 @@ def build_teacher(recipe: TeacherConfig) -> nn.Module:
 
 def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progress=True,
                   num_workers: int = 0):
-    """Train a teacher from its recipe: SGD with momentum and a one-cycle schedule.
+    """Train a teacher from its recipe: SGD with Nesterov momentum and a one-cycle schedule on
+    the cross-entropy,
 
-    Returns (model, test accuracy), or (model, test mIoU) for segmentation datasets (see
-    `teacher_segmentation.py`). Uses only the dataset's train split for training.
+        L = mean over samples (over labelled pixels, for segmentation) of -log softmax(T(x))[y]
+
+    where pixels labelled `ignore_index` (void) do not count. Only the train split trains (real
+    datasets with their augmentation, e.g. CamVid's random crops and flips); the test split,
+    or a fixed sample of `recipe.eval_size` of it, gives the score recorded with the teacher.
+    Returns (model, top-1 accuracy) for classification, (model, mIoU) for segmentation.
     """
     info = dataset_info(recipe.dataset)
-    if info.task == "segmentation":
-        from .teacher_segmentation import train_segmentation_teacher
-
-        return train_segmentation_teacher(recipe, data_root=data_root, device=device,
-                                          progress=progress, num_workers=num_workers)
-    if info.task != "classification":
+    if info.task not in ("classification", "segmentation"):
         raise UserError(f"no teacher recipe for {recipe.dataset!r} (task {info.task})")
     torch.manual_seed(recipe.seed)
     device = torch.device(device)
     train = get_dataset(recipe.dataset, "train", data_root, **_train_kwargs(info))
     if recipe.train_size is not None and recipe.train_size < len(train):
         train = Subset(train, range(recipe.train_size))
-    test = get_dataset(recipe.dataset, "test", data_root)
-    loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True, drop_last=True,
-                        num_workers=num_workers,
+    if info.embedded and hasattr(train, "tensors"):
+        train = TensorDataset(*train.tensors())  # in memory, no augmentation: fast batches
+    loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True,
+                        drop_last=len(train) > recipe.batch_size, num_workers=num_workers,
                         generator=torch.Generator().manual_seed(recipe.seed))
     memory_format = torch.channels_last if recipe.channels_last else torch.preserve_format
     amp = resolve_amp(recipe.amp, device)
@@ -93,6 +94,7 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
                           weight_decay=recipe.weight_decay, nesterov=True)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=recipe.lr, total_steps=recipe.epochs * len(loader), pct_start=0.15)
+    ignore = info.ignore_index if info.ignore_index is not None else -100
     bar = tqdm(total=recipe.epochs * len(loader), disable=not progress,
                desc=f"teacher {recipe.model} on {recipe.dataset}", dynamic_ncols=True)
     model.train()
@@ -100,7 +102,7 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
         for x, y in loader:
             x, y = x.to(device, memory_format=memory_format), y.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                loss = nn.functional.cross_entropy(model(x), y)
+                loss = nn.functional.cross_entropy(model(x), y, ignore_index=ignore)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -109,7 +111,10 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
         bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
     model.eval()
-    return model, accuracy(model, eval_loader(test, size=recipe.eval_size), device=device)
+    test = eval_loader(get_dataset(recipe.dataset, "test", data_root), size=recipe.eval_size)
+    if info.task == "segmentation":
+        return model, evaluate(model, test, info=info, device=device)["miou"]
+    return model, accuracy(model, test, device=device)
 
 
 def _train_kwargs(info):
