@@ -84,33 +84,12 @@ def invert_pixels(teacher: nn.Module, *, dataset: str = "shapes", batch_size: in
     """Optimise a batch of pixels x (from N(0, I)) against L_BN alone."""
     info = dataset_info(dataset)
     device = torch.device(device)
-    T = freeze(teacher).to(device)
     torch.manual_seed(seed)
     x = torch.randn(batch_size, info.channels, info.image_size, info.image_size,
                     device=device, requires_grad=True)
-    opt = torch.optim.Adam([x], lr=lr)
-    bn = BNStatistics(T)
-    result = InversionResult()
-    try:
-        for i in range(iterations + 1):
-            T(x)
-            loss = bn.loss()
-            result.losses.append(float(loss.detach()))
-            if i == 0:
-                result.per_layer_start = bn.per_layer()
-            if _should_keep(i, iterations, record_every):
-                result.iterations.append(i)
-                result.frames.append(to_uint8(x, info))
-            if i == iterations:
-                result.per_layer_end = bn.per_layer()
-                break
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    finally:
-        bn.remove()
-    result.x = x.detach()
-    return result
+    return _minimise_bn(teacher, [x], synthesise=lambda: x, frame=lambda: to_uint8(x, info),
+                        lr=lr, iterations=iterations, record_every=record_every,
+                        device=device)
 
 
 def invert_generator(teacher: nn.Module, *, dataset: str = "shapes",
@@ -122,13 +101,27 @@ def invert_generator(teacher: nn.Module, *, dataset: str = "shapes",
     student). Frames show G on a fixed z of `frame_size` samples."""
     info = dataset_info(dataset)
     device = torch.device(device)
-    T = freeze(teacher).to(device)
     torch.manual_seed(seed)
     G = build(generator, nz=nz, ngf=ngf, img_size=info.image_size,
               channels=info.channels).to(device)
-    opt = torch.optim.Adam(G.parameters(), lr=lr)
     rng = torch.Generator(device).manual_seed(seed)
     fixed_z = torch.randn(frame_size, nz, generator=torch.Generator().manual_seed(seed + 1))
+    result = _minimise_bn(
+        teacher, list(G.parameters()),
+        synthesise=lambda: G(torch.randn(batch_size, nz, device=device, generator=rng)),
+        frame=lambda: to_uint8(G(fixed_z.to(device)), info),
+        lr=lr, iterations=iterations, record_every=record_every, device=device)
+    result.generator = G
+    return result
+
+
+def _minimise_bn(teacher, parameters, *, synthesise, frame, lr, iterations, record_every,
+                 device) -> InversionResult:
+    """The loop both inversions share: x = synthesise(), L_BN(T, x), one Adam step on
+    `parameters`, for `iterations` steps. `frame()` (drawn with T's hooks off, so it never
+    counts in L_BN) is kept every `record_every` iterations and at the end."""
+    T = freeze(teacher).to(device)
+    opt = torch.optim.Adam(parameters, lr=lr)
     bn = BNStatistics(T)
     result = InversionResult()
     try:
@@ -137,10 +130,9 @@ def invert_generator(teacher: nn.Module, *, dataset: str = "shapes",
                 with torch.no_grad():
                     bn.set_enabled(False)
                     result.iterations.append(i)
-                    result.frames.append(to_uint8(G(fixed_z.to(device)), info))
+                    result.frames.append(frame())
                     bn.set_enabled(True)
-            z = torch.randn(batch_size, nz, device=device, generator=rng)
-            x = G(z)
+            x = synthesise()
             T(x)
             loss = bn.loss()
             result.losses.append(float(loss.detach()))
@@ -155,5 +147,4 @@ def invert_generator(teacher: nn.Module, *, dataset: str = "shapes",
     finally:
         bn.remove()
     result.x = x.detach()
-    result.generator = G
     return result
