@@ -26,7 +26,7 @@ def test_student_and_teacher_are_distinct_and_adversarial_term_is_active(shapes_
     assert d.S is not d.T and d.S is not d.G
     loss_G, parts = d.method.generator_loss(d, d.sample_z())
     assert float(parts["loss_adv"].detach()) > 0
-    assert float(parts["loss_bn"]) > 0
+    assert float(parts["loss_bn"].detach()) > 0
     loss_G.backward()
     grads = [p.grad for p in d.G.parameters()]
     assert all(g is not None for g in grads) and sum(g.abs().sum() for g in grads) > 0
