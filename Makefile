@@ -37,8 +37,9 @@ reproduce: venv
 reproduce-smoke: venv
 	$(BIN)/python -m ddad_lite reproduce --profile smoke
 
+# JupyterLab refuses to start as root (e.g. in a container) unless told to.
 lab: venv
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 lint: venv
 	$(BIN)/ruff check ddad_lite tests data_prep

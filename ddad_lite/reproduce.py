@@ -62,7 +62,10 @@ def kernel_spec_dir(root: Path) -> Path:
     spec_dir = root / "kernels" / KERNEL_NAME
     package_parent = str(Path(__file__).resolve().parent.parent)
     pythonpath = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    # The kernel logs errors only: a local kernel on the loopback otherwise warns, once per
+    # notebook, that its TCP connection is unencrypted.
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     "--IPKernelApp.log_level=ERROR"],
             "display_name": f"ddad-lite ({platform.python_version()})", "language": "python",
             "env": {"PYTHONPATH": pythonpath}, "metadata": {"debugger": True}}
     save_json(spec_dir / "kernel.json", spec)
