@@ -114,6 +114,7 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
     results.json). `timeout` is the limit per cell in seconds."""
     import papermill as pm
 
+    from .kernel_client import PollingKernelManager
     from .series import series_paths
 
     if profile not in PROFILES:
@@ -142,7 +143,8 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
                                     kernel_name=KERNEL_NAME, language="python",
                                     cwd=str(out_dir),
                                     execution_timeout=timeout, start_timeout=120,
-                                    progress_bar=False, log_output=False)
+                                    progress_bar=False, log_output=False,
+                                    kernel_manager_class=PollingKernelManager)
             except Exception as e:  # papermill saved the failing copy at `partial`
                 os.replace(partial, executed) if partial.exists() else None
                 row.update(status="failed", wall_seconds=round(time.perf_counter() - start, 1),
