@@ -43,7 +43,7 @@ def test_bn_loss_matches_hand_computation():
     per_layer = bn.per_layer()
     assert per_layer["0"] == pytest.approx(r1, rel=1e-5)
     assert per_layer["2"] == pytest.approx(r2, rel=1e-5)
-    assert float(bn.loss()) == pytest.approx(r1 + r2, rel=1e-5)
+    assert float(bn.loss().detach()) == pytest.approx(r1 + r2, rel=1e-5)
 
 
 def test_bn_loss_is_zero_when_batch_matches_running_stats():
