@@ -148,16 +148,20 @@ RUNTIME_FIELDS = ("progress", "device", "data_root", "checkpoint_every", "log_ev
 
 def config_differences(a: DistillConfig, b: DistillConfig) -> list[str]:
     """Names of the fields (other than runtime ones) in which two configs differ."""
-    da, db = _normalise(a.to_dict()), _normalise(b.to_dict())
-    return [k for k in da if k not in RUNTIME_FIELDS and da[k] != db.get(k)]
+    da, db = _comparable(a), _comparable(b)
+    return [k for k in da if da[k] != db.get(k)]
 
 
 def config_fingerprint(cfg: DistillConfig) -> str:
     """Twelve hex digits of the sha256 of the config without its runtime fields: two configs
     that would train the same run share it (`config_differences` is empty between them)."""
-    fields = {k: v for k, v in _normalise(cfg.to_dict()).items() if k not in RUNTIME_FIELDS}
-    text = json.dumps(fields, sort_keys=True, default=str)
+    text = json.dumps(_comparable(cfg), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _comparable(cfg: DistillConfig) -> dict:
+    """The fields that decide what a run trains, JSON-normalised (runtime fields left out)."""
+    return {k: v for k, v in _normalise(cfg.to_dict()).items() if k not in RUNTIME_FIELDS}
 
 
 def _normalise(d):

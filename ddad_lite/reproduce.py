@@ -132,10 +132,9 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
             executed = run_root / "notebooks" / f"{name}.ipynb"
             executed.parent.mkdir(parents=True, exist_ok=True)
             partial = executed.with_name(f".{name}.running.ipynb")
-            parameters = {"profile": profile, "device": device, "out_dir": str(out_dir),
-                          "cache_dir": str(paths["cache_dir"]),
-                          "data_root": str(paths["data_root"])}
-            assert set(parameters) == set(INJECTED_PARAMETERS)
+            parameters = dict(zip(INJECTED_PARAMETERS, (
+                profile, device, str(out_dir), str(paths["cache_dir"]), str(paths["data_root"])),
+                strict=True))
             row = {"notebook": name, "path": str(executed)}
             start = time.perf_counter()
             try:
