@@ -8,7 +8,8 @@ The public API, by layer (each imports only from the layers above it):
   experiment              run_distillation
 """
 
-from .config import DistillConfig, TeacherConfig, make_config
+from .config import DistillConfig, TeacherConfig
+from .configure import make_config
 from .data import available_datasets, dataset_info, get_dataset
 from .engine import Distiller
 from .errors import UserError

@@ -6,8 +6,11 @@
   reproduce  run the notebook series headless with papermill, and tabulate the results
   bench      time the engine's iteration against the straightforward reference loop
 
-A mistake in the input ends with one line on stderr naming the problem and the fix, and exit
-status 2; existing files are left as they were.
+Every setting of a run can be given as `--set name=value` (repeatable; `distill
+--help-settings` lists them with their types and defaults for a method); the named flags
+(`--iterations`, `--alpha`, ...) are shorthands for some of them. A mistake in the input ends
+with one line on stderr naming the problem and the fix, and exit status 2; existing files are
+left as they were.
 """
 
 from __future__ import annotations
@@ -16,16 +19,22 @@ import argparse
 import json
 import sys
 
-from .config import PROFILES
 from .errors import UserError
+from .recipes import PROFILES
+
+# Named flags and the setting each one sets (the rest go through --set name=value).
+NAMED_FLAGS = {"iterations": "iterations", "batch_size": "batch_size",
+               "student_steps": "student_steps", "alpha": "bn", "beta": "adversarial",
+               "discrepancy": "discrepancy", "lr_student": "lr_student",
+               "lr_generator": "lr_generator", "eval_every": "eval_every", "seed": "seed",
+               "device": "device", "data_root": "data_root",
+               "checkpoint_every": "checkpoint_every"}
 
 
 def _overrides(args) -> dict:
-    """Flags that override the profile's settings (only those given)."""
-    keys = ("iterations", "batch_size", "student_steps", "alpha", "beta", "discrepancy",
-            "lr_student", "lr_generator", "eval_every", "seed", "device", "data_root",
-            "checkpoint_every")
-    out = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    """The settings given on the command line: named flags, then `--set name=value`."""
+    out = {setting: getattr(args, flag) for flag, setting in NAMED_FLAGS.items()
+           if getattr(args, flag, None) is not None}
     for flag in ("channels_last", "compile"):
         if getattr(args, flag, False):
             out[flag] = True
@@ -33,11 +42,16 @@ def _overrides(args) -> dict:
         out["amp"] = args.amp
     if getattr(args, "no_progress", False):
         out["progress"] = False
+    for item in getattr(args, "set", None) or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--set takes name=value, not {item!r}; e.g. --set bn=0.5")
+        out[name.strip()] = value.strip()
     return out
 
 
 def cmd_teacher(args):
-    from .config import make_config
+    from .configure import make_config
     from .teacher import load_or_train_teacher
 
     cfg = make_config(args.dataset, "ddad", args.profile, **_overrides(args))
@@ -48,9 +62,15 @@ def cmd_teacher(args):
 
 
 def cmd_distill(args):
-    from .config import make_config
+    from .configure import make_config, settings_help
     from .experiment import run_distillation
 
+    if args.help_settings:
+        for name, kind, default in settings_help(args.method):
+            print(f"{name:24s} {kind:14s} {default!r}")
+        return
+    if not args.out:
+        raise UserError("distill needs --out DIR (the run folder for checkpoint and metrics)")
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
     metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir)
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
@@ -95,6 +115,8 @@ def cmd_bench(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .methods import available_methods
+
     parser = argparse.ArgumentParser(prog="python -m ddad_lite", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="teacher cache (default: $DDAD_CACHE/teachers or "
                             "./checkpoints/teachers)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
+        p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                       help="any setting of the run or the method, typed and checked "
+                            "(repeatable); `distill --help-settings` lists them")
 
     p = sub.add_parser("teacher", help="train or load the teacher of a dataset's recipe")
     run_flags(p)
@@ -120,16 +145,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("distill", help="distil the teacher into a student")
     run_flags(p)
     p.add_argument("--method", default="ddad",
-                   help="ddad (default), dfad, bn_only, dafl, deepinv or adv_fc; append "
+                   help=f"{', '.join(available_methods())} (default: ddad); append "
                         "+replay for generative pseudo replay, e.g. ddad+replay")
-    p.add_argument("--out", required=True, help="run folder for checkpoint and metrics")
+    p.add_argument("--out", help="run folder for checkpoint and metrics (required)")
+    p.add_argument("--help-settings", dest="help_settings", action="store_true",
+                   help="list every setting of --method (name, type, default) and exit")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--iterations", type=int, help="generator steps (override the profile)")
     p.add_argument("--batch-size", dest="batch_size", type=int, help="synthetic batch size")
     p.add_argument("--student-steps", dest="student_steps", type=int,
                    help="k: student steps per generator step")
-    p.add_argument("--alpha", type=float, help="weight of L_BN in the generator's loss")
-    p.add_argument("--beta", type=float, help="weight of the discrepancy in L_G")
+    p.add_argument("--alpha", type=float,
+                   help="weight of L_BN in the generator's loss (the setting `bn`)")
+    p.add_argument("--beta", type=float,
+                   help="weight of the discrepancy in L_G (the setting `adversarial`)")
     p.add_argument("--discrepancy", help="l1, kl or log_l1")
     p.add_argument("--lr-student", dest="lr_student", type=float, help="student SGD lr")
     p.add_argument("--lr-generator", dest="lr_generator", type=float, help="generator Adam lr")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import make_config
+from .configure import make_config
 from .experiment import load_history, run_folder, run_or_load
 
 ABLATION_METHODS = ("bn_only", "dfad", "ddad")
@@ -47,8 +47,9 @@ def run_ablation(*, dataset: str = "shapes", profile: str = "quick",
 
 def table_row(method: str, metrics: dict) -> dict:
     """One row of the results table: final, mean and best student accuracy and cost."""
-    return {"method": method, "alpha": metrics["config"]["alpha"],
-            "beta": metrics["config"]["beta"],
+    weights = metrics["config"]["method_settings"][method.split("+")[0]]
+    return {"method": method, "alpha": weights.get("bn", 0.0),
+            "beta": weights.get("adversarial", 0.0),
             "student_acc": metrics.get("student_acc"),
             "mean_student_acc": metrics.get("mean_student_acc"),
             "best_student_acc": metrics.get("best_student_acc"),

@@ -39,7 +39,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .config import make_config
+from .configure import make_config
 from .data import dataset_info
 from .engine import Distiller
 from .errors import unknown_name

@@ -23,7 +23,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from .config import make_config
+from .configure import make_config
 from .errors import UserError
 from .experiment import load_history, run_folder, run_or_load
 from .teacher import load_or_train_teacher

@@ -1,9 +1,12 @@
-"""The distillation engine: one loop for adversarial data-free distillation.
+"""The distillation engine: T, S, G, their optimisers, and the loop that trains, logs,
+evaluates, snapshots and checkpoints them.
 
-Each iteration (DFAD's protocol, reused by DDAD) makes k student steps, then one generator
-step; a `Method` (methods/) says how each loss is made, and where x comes from (its hooks
-`student_batch`, `student_loss`, `after_student_step`, `generator_step`; the defaults are
-the loop below):
+The default iteration (DFAD's protocol, reused by DDAD) makes k student steps, then one
+generator step; a `Method` (methods/) says how each loss is made and where x comes from (its
+hooks `student_batch`, `student_loss`, `after_student_step`, `generator_step`), and may run
+an iteration of its own where its paper's loop differs (`Method.iteration`). The engine
+imports no loss: whatever a method needs of T (e.g. BN hooks) the method attaches and
+releases. The default iteration:
 
     for k steps:   z ~ N(0, I);  x = G(z) (no grad);  t = T(x) (no grad)
                    L_S = D(S(x), t);  update S
@@ -35,48 +38,13 @@ import torch.nn as nn
 from tqdm.auto import tqdm
 
 from .checkpoint import CHECKPOINT_FORMAT, save_torch
-from .config import DistillConfig, config_differences
+from .config import DistillConfig, config_differences, setting_value
 from .data import dataset_info, denormalize
 from .errors import UserError
-from .hardware import resolve_amp
-from .losses import BNStatistics
+from .hardware import compile_in_place, optimizer_options, resolve_amp
 from .methods import build_method
-from .methods.base import no_param_grad
-from .metrics import PRIMARY_METRIC, eval_loader, evaluate
-from .models import build
-
-
-def optimizer_options(device: torch.device, optimizer_class) -> dict:
-    """Keyword arguments for the fastest implementation of `optimizer_class` on `device`:
-    fused (one kernel for all parameters: CUDA, and CPU from torch 2.4) or else foreach
-    (batched tensor ops). Both compute the same update as the per-parameter loop."""
-    probe = torch.zeros(1, device=device, requires_grad=True)
-    probe.grad = torch.zeros_like(probe)
-    try:  # older torch versions lack the argument or raise for the device (here or in step)
-        optimizer_class([probe], lr=0.1, fused=True).step()
-        return {"fused": True}
-    except (RuntimeError, TypeError, ValueError):
-        return {"foreach": True}
-
-
-def compile_in_place(model: nn.Module) -> nn.Module:
-    """torch.compile a model without changing its identity or its state_dict keys."""
-    if hasattr(model, "compile"):  # torch >= 2.2
-        model.compile()
-    else:
-        model.forward = torch.compile(model.forward)
-    return model
-
-
-def freeze(model: nn.Module) -> nn.Module:
-    """Eval mode and no parameter gradients: how the teacher is used throughout."""
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
-
-
-__all__ = ["Distiller", "freeze", "no_param_grad"]
+from .metrics import PRIMARY_METRIC, class_entropy, eval_loader, evaluate
+from .models import build, freeze
 
 
 def check_resumable(state: dict, cfg: DistillConfig) -> None:
@@ -87,7 +55,7 @@ def check_resumable(state: dict, cfg: DistillConfig) -> None:
     saved = DistillConfig.from_dict(state["config"])
     diffs = config_differences(saved, cfg)
     if diffs:
-        shown = ", ".join(f"{k}: {getattr(saved, k)!r} -> {getattr(cfg, k)!r}"
+        shown = ", ".join(f"{k}: {setting_value(saved, k)!r} -> {setting_value(cfg, k)!r}"
                           for k in diffs[:4])
         raise UserError(f"cannot resume: the checkpoint was made with another config "
                         f"({shown}); resume with the same settings or use a new --out")
@@ -121,7 +89,7 @@ class Distiller:
             raise ValueError("student and teacher must be distinct models")
 
         self.method = build_method(cfg)
-        self.bn = BNStatistics(self.T) if self.method.uses_bn_statistics else None
+        self.method.setup(self)  # e.g. hooks on T's BN layers, released by close()
         self.opt_S = torch.optim.SGD(self.S.parameters(), lr=cfg.lr_student,
                                      momentum=cfg.momentum, weight_decay=cfg.weight_decay,
                                      **optimizer_options(self.device, torch.optim.SGD))
@@ -140,6 +108,7 @@ class Distiller:
         self.step = 0
         self.train_seconds = 0.0
         self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
+        self.images_per_iteration = self.method.images_per_iteration()
         self.snapshots: list[dict] = []
         if cfg.compile:
             for model in (self.T, self.S, self.G):
@@ -170,22 +139,23 @@ class Distiller:
         method's L_G; S's parameters get no gradient."""
         return self.method.generator_step(self)
 
-    def train_iteration(self) -> dict:
+    def default_iteration(self) -> dict:
         """k student steps then one generator step; returns the losses as tensors."""
-        self.S.train()
-        self.G.train()
-        if self.bn is not None:
-            self.bn.set_enabled(False)  # no BN loss is needed in the student steps
         for _ in range(self.cfg.student_steps):
             loss_S = self.student_step()
-        if self.bn is not None:
-            self.bn.set_enabled(True)
         loss_G, parts = self.generator_step()
+        return {"loss_S": loss_S, "loss_G": loss_G, **parts}
+
+    def train_iteration(self) -> dict:
+        """One iteration of the method (default: `default_iteration`), then the schedules."""
+        self.S.train()
+        self.G.train()
+        losses = self.method.iteration(self)
         self.sched_S.step()
         if self.method.uses_generator:
             self.sched_G.step()
         self.step += 1
-        return {"loss_S": loss_S, "loss_G": loss_G, **parts, **self.method.iteration_logs()}
+        return {**losses, **self.method.iteration_logs()}
 
     # ---- the loop ------------------------------------------------------------------------
     def fit(self, *, checkpoint_path: str | Path | None = None, callback=None,
@@ -210,9 +180,8 @@ class Distiller:
                 record = {"iteration": self.step, **{k: float(v) for k, v in losses.items()},
                           "lr_student": self.opt_S.param_groups[0]["lr"]}
                 self.history["train"].append(record)
-                if self.bn is not None:
-                    self.history["bn_layers"].append(
-                        {"iteration": self.step, **self.bn.per_layer()})
+                for key, extra in self.method.history_records().items():
+                    self.history.setdefault(key, []).append({"iteration": self.step, **extra})
                 bar.set_postfix(loss_S=f"{record['loss_S']:.3f}")
                 if callback:
                     callback(self, "log")
@@ -256,8 +225,6 @@ class Distiller:
         z = self.fixed_z.to(self.device)
         was_training = self.S.training
         self.S.eval()
-        if self.bn is not None:
-            self.bn.set_enabled(False)
         with self.autocast():
             x = self.method.snapshot_images(self, z)  # default: G(z)
             t, s = self.T(x).float(), self.S(x).float()
@@ -266,9 +233,7 @@ class Distiller:
         t_prob, s_prob = t.softmax(1), s.softmax(1)
         t_pred, s_pred = t_prob.argmax(1), s_prob.argmax(1)
         t_conf, s_conf = t_prob.max(1).values, s_prob.max(1).values
-        counts = torch.bincount(t_pred.flatten(), minlength=self.info.num_classes).float()
-        p = counts / counts.sum()
-        entropy = -(p[p > 0] * p[p > 0].log()).sum() / torch.log(torch.tensor(float(len(p))))
+        entropy = class_entropy(t_pred, self.info.num_classes)
         if self.info.task == "segmentation":  # masks (n, H, W) as uint8; confidence per image
             t_pred, s_pred = t_pred.to(torch.uint8), s_pred.to(torch.uint8)
             t_conf, s_conf = t_conf.flatten(1).mean(1), s_conf.flatten(1).mean(1)
@@ -326,11 +291,10 @@ class Distiller:
         self.snapshots = state["snapshots"]
 
     def close(self) -> None:
-        """Detach the BN hooks from T: a teacher reused by later runs keeps no trace of this
-        one (hooks hold the last batch's graph, and would run in every later forward)."""
-        if self.bn is not None:
-            self.bn.remove()
-            self.bn = None
+        """Let the method release what it attached to T (its BN hooks): a teacher reused by
+        later runs keeps no trace of this one (hooks hold the last batch's graph, and would
+        run in every later forward)."""
+        self.method.close()
 
     def save(self, path) -> None:
         save_torch(path, self.state_dict())

@@ -1,4 +1,5 @@
-"""What the device does fast: decides `amp="auto"`.
+"""What the device does fast: decides `amp="auto"`, picks fused optimiser kernels and compiles
+models in place.
 
 bfloat16 autocast pays off only where the hardware computes in bf16 natively: CUDA GPUs from
 Ampere on, and CPUs with AVX512-BF16 or AMX (oneDNN reports this). Elsewhere bf16 is
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 
 import torch
+import torch.nn as nn
 
 
 @functools.lru_cache(maxsize=None)
@@ -32,3 +34,25 @@ def resolve_amp(amp: bool | str, device: torch.device | str) -> bool:
     if isinstance(amp, bool):
         return amp
     raise ValueError(f"amp must be True, False or 'auto', not {amp!r}")
+
+
+def optimizer_options(device: torch.device, optimizer_class) -> dict:
+    """Keyword arguments for the fastest implementation of `optimizer_class` on `device`:
+    fused (one kernel for all parameters: CUDA, and CPU from torch 2.4) or else foreach
+    (batched tensor ops). Both compute the same update as the per-parameter loop."""
+    probe = torch.zeros(1, device=device, requires_grad=True)
+    probe.grad = torch.zeros_like(probe)
+    try:  # older torch versions lack the argument or raise for the device (here or in step)
+        optimizer_class([probe], lr=0.1, fused=True).step()
+        return {"fused": True}
+    except (RuntimeError, TypeError, ValueError):
+        return {"foreach": True}
+
+
+def compile_in_place(model: nn.Module) -> nn.Module:
+    """torch.compile a model without changing its identity or its state_dict keys."""
+    if hasattr(model, "compile"):  # torch >= 2.2
+        model.compile()
+    else:
+        model.forward = torch.compile(model.forward)
+    return model

@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 
 from .data import dataset_info, denormalize
-from .engine import freeze
+from .models import freeze
 from .losses import BNStatistics
 from .models import build
 

@@ -29,6 +29,8 @@ logits (class dimension 1; dense outputs keep their spatial dimensions and are a
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -90,6 +92,16 @@ class BNStatistics:
         for h in self.hooks:
             h.enabled = enabled
 
+    @contextlib.contextmanager
+    def recording(self):
+        """Hooks on inside the block, off after it: only the forward passes that need L_BN
+        pay for the statistics."""
+        self.set_enabled(True)
+        try:
+            yield self
+        finally:
+            self.set_enabled(False)
+
     def loss(self) -> torch.Tensor:
         losses = [h.loss for h in self.hooks if h.loss is not None]
         if not losses:
@@ -98,6 +110,15 @@ class BNStatistics:
 
     def per_layer(self) -> dict[str, float]:
         return {h.name: float(h.loss.detach()) for h in self.hooks if h.loss is not None}
+
+    def rows(self) -> list[dict]:
+        """Per hooked layer after a forward pass: name, batch mu_l and sigma_l^2, the running
+        statistics and R_l (CPU tensors and floats), for the per-layer match plots."""
+        return [{"name": h.name, "mean": h.mean.detach().cpu(), "var": h.var.detach().cpu(),
+                 "running_mean": h.module.running_mean.detach().cpu().float(),
+                 "running_var": h.module.running_var.detach().cpu().float(),
+                 "R": float(h.loss.detach())}
+                for h in self.hooks if h.mean is not None]
 
     def remove(self):
         for h in self.hooks:

@@ -114,6 +114,16 @@ def evaluate(model: torch.nn.Module, loader, *, info, device="cpu", amp: bool = 
     raise ValueError(f"no evaluation for task {info.task!r}")
 
 
+def class_entropy(pred: torch.Tensor, num_classes: int) -> float:
+    """Entropy of the predicted class frequencies divided by log(num_classes): 1.0 when every
+    class is predicted equally often, near 0 when one class takes all (generator collapse).
+    The normalisation makes it comparable across class counts only when the batch holds at
+    least `num_classes` predictions."""
+    counts = torch.bincount(pred.flatten(), minlength=num_classes).float()
+    p = counts / counts.sum()
+    return float(-(p[p > 0] * p[p > 0].log()).sum() / torch.log(torch.tensor(float(len(p)))))
+
+
 def curve_summary(values: list[float]) -> dict:
     """Final, mean and best of an accuracy curve, and the largest drop from one evaluation
     to any later one (a measure of forgetting)."""

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from .checkpoint import atomic_write, save_json
-from .config import PROFILES
+from .recipes import PROFILES
 from .errors import UserError, unknown_name
 
 KERNEL_NAME = "ddad-lite"

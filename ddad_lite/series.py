@@ -22,22 +22,10 @@ import os
 from pathlib import Path
 
 from .checkpoint import save_json
-from .config import DistillConfig, make_config
+from .config import DistillConfig
+from .configure import make_config
+from .recipes import LESSON_BUDGETS as SERIES_BUDGETS
 from .errors import unknown_name
-
-# One schedule per profile for the shapes notebooks. `smoke` checks the plumbing in seconds.
-# `quick` cuts the shapes quick recipe (600 iterations of batch 64, about 97%) so that the
-# series' 11 distillations fit its 15-minute CPU budget: 200 iterations of batch 32 with a
-# constant learning rate, which on this budget learns faster than batch 64 or a decaying rate
-# (the students reach about 40-60%, far from converged; the CLI's quick profile converges).
-# `full` keeps the profile's own schedule.
-SERIES_BUDGETS = {
-    "smoke": dict(iterations=4, eval_every=2, eval_size=300, snapshot_every=2),
-    "quick": dict(iterations=200, batch_size=32, lr_milestones=(), eval_every=20,
-                  eval_size=1000, snapshot_every=20),
-    "full": dict(),
-}
-
 
 def series_budget(profile: str) -> dict:
     """The overrides of `make_config` that the shapes notebooks share for `profile`."""

@@ -48,7 +48,7 @@ def test_unknown_names_are_one_line_errors(tmp_path, flag, value, phrase):
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory, shapes_teacher):
     """A finished smoke run made in-process with the shared teacher, then read by the CLI."""
-    from ddad_lite.config import make_config
+    from ddad_lite.configure import make_config
     from ddad_lite.experiment import run_distillation
     from ddad_lite.teacher import teacher_path
 
@@ -90,7 +90,7 @@ def test_resume_with_another_config_is_refused(finished_run):
     before = folder_digest(out)
     result = run_cli("distill", "--profile", "smoke", "--out", str(out), "--resume",
                      "--alpha", "3", env_cache=cache)
-    assert_one_line_error(result, "cannot resume", "alpha")
+    assert_one_line_error(result, "cannot resume", "method_settings.ddad.bn: 1.0 -> 3.0")
     assert folder_digest(out) == before
 
 
@@ -126,3 +126,23 @@ def test_run_files_get_the_usual_permissions(finished_run):
     mask = os.umask(0)
     os.umask(mask)
     assert (out / "metrics.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--method", "dfad", "--alpha", "1"], "dfad fixes bn"),
+    (["--method", "dafl", "--alpha", "1"], "dafl fixes bn"),
+    (["--set", "bnn=2"], "did you mean 'bn'"),
+    (["--set", "iterations=many"], "'iterations' must be int"),
+    (["--set", "lr_student=nan"], "'lr_student' must be float"),
+    (["--set", "bn"], "--set takes name=value"),
+])
+def test_settings_that_contradict_the_method_or_do_not_exist_are_refused(tmp_path, args,
+                                                                         phrase):
+    assert main(["distill", "--profile", "smoke", "--out", str(tmp_path / "run"), *args]) == 2
+    assert not (tmp_path / "run").exists()
+
+
+def test_help_settings_lists_every_setting_of_the_method(capsys):
+    assert main(["distill", "--method", "deepinv+replay", "--help-settings"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert {"iterations", "bn", "pixel_lr", "replay_fraction", "discrepancy"} <= set(names)

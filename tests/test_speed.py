@@ -22,7 +22,8 @@ from conftest import smoke_config
 
 from ddad_lite import bench
 from ddad_lite.bench import ReferenceLoop, benchmark_config, build_distiller
-from ddad_lite.engine import Distiller, optimizer_options
+from ddad_lite.engine import Distiller
+from ddad_lite.hardware import optimizer_options
 
 BENCH_KEYS = {"setting", "images_per_second", "seconds_per_iteration", "batch_size", "iters",
               "warmup", "k", "amp", "channels_last", "compile", "reference", "device",

@@ -1,63 +1,126 @@
-"""Methods as recipes on one engine: given T, S and G, how x is made and how L_G and L_S are.
+"""Every method of the kit, in one table: the code that runs it and the settings that make it.
 
-One file per method; the engine (engine.py) runs them all through the hooks of `Method`
-(base.py):
+A method is a `Method` class (base.py) with its own `Settings` dataclass, and a row below that
+names it and fills its settings. Several rows may share one class: DDAD, DFAD, BN-only, DAFL
+and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
 
-    ddad, dfad, bn_only   adversarial.py   L_G = alpha * L_BN - beta * D(S(x), T(x))
-    dafl                  dafl.py          L_G from teacher priors (one-hot, activation, entropy)
-    deepinv               deepinversion.py pixels optimised against BN statistics + image priors
-    adv_fc                adversarial_fc.py DDAD's L_G + an FC discriminator on outputs in L_S
-    M+replay              replay.py        any method, with a VAE replaying past samples
+    name      class                   generator side                     student side
+    ddad      WeightedGeneratorLoss   bn L_BN - adversarial D(S, T)       D(S(x), T(x))
+    dfad      WeightedGeneratorLoss   -D(S, T) (bn fixed at 0)            D(S(x), T(x))
+    bn_only   WeightedGeneratorLoss   L_BN (adversarial fixed at 0)       D(S(x), T(x))
+    dafl      WeightedGeneratorLoss   one-hot + activation + entropy      KL, joint loop
+    dfq_like  WeightedGeneratorLoss   L_BN - D(S, T) + one-hot + entropy  D(S(x), T(x))
+    deepinv   DeepInversion           pixels: L_BN + CE + TV + l2         KL on a pool
+    adv_fc    AdversarialFC           as ddad                             D + FC discriminator
+    M+replay  PseudoReplay (extension) any method M, with a VAE replaying past samples
 
-`build_method(cfg)` returns the method of `cfg.method`, wrapped in `PseudoReplay` when the
-name ends in "+replay". The method names and their default settings are in
-`config.METHOD_SETTINGS`.
+A row's `fixed` settings define the method (DFAD has no BN term): changing one is refused in
+one line naming the method that has it, never silently relabelled; `nonzero` settings must
+stay on. `run_defaults` are schedule settings the method implies (DAFL's joint loop makes one
+student step per iteration). `register_method` adds a row at run time (a test or a notebook
+can add a method without editing this file).
 """
 
 from __future__ import annotations
 
-from ..config import DistillConfig, check_method
-from ..errors import unknown_name
-from .adversarial import AdversarialMethod
+from dataclasses import dataclass, field
+
+from ..config import DistillConfig
+from ..errors import UserError, unknown_name
 from .adversarial_fc import AdversarialFC
-from .base import Method, no_param_grad
-from .dafl import DAFL
+from .base import Engine, KDSettings, Method, no_param_grad
 from .deepinversion import DeepInversion
 from .replay import PseudoReplay
+from .weighted import WeightedGeneratorLoss
 
-METHODS: dict[str, type[Method]] = {
-    "ddad": AdversarialMethod,
-    "dfad": AdversarialMethod,
-    "bn_only": AdversarialMethod,
-    "dafl": DAFL,
-    "deepinv": DeepInversion,
-    "adv_fc": AdversarialFC,
+
+@dataclass(frozen=True)
+class MethodRow:
+    """One method: its class, the settings it sets, and what defines it."""
+
+    method: type[Method]
+    settings: dict = field(default_factory=dict)  # over the class's Settings defaults
+    fixed: tuple[str, ...] = ()  # settings a user may not change (they define the method)
+    nonzero: tuple[str, ...] = ()  # weights the method needs switched on
+    run_defaults: dict = field(default_factory=dict)  # DistillConfig fields it implies
+    summary: str = ""
+
+
+METHODS: dict[str, MethodRow] = {
+    "ddad": MethodRow(WeightedGeneratorLoss, dict(bn=1.0, adversarial=1.0),
+                      nonzero=("bn", "adversarial"),
+                      summary="both discriminators: the teacher's BN statistics and the "
+                              "student's disagreement (the kit's defaults: weights 1, L1)"),
+    "dfad": MethodRow(WeightedGeneratorLoss, dict(adversarial=1.0), fixed=("bn",),
+                      nonzero=("adversarial",),
+                      summary="adversarial only: G maximises D(S(x), T(x))"),
+    "bn_only": MethodRow(WeightedGeneratorLoss, dict(bn=1.0), fixed=("adversarial",),
+                         nonzero=("bn",),
+                         summary="the teacher's BN statistics only (the ablation's other half)"),
+    "dafl": MethodRow(WeightedGeneratorLoss,
+                      dict(onehot=1.0, activation=0.1, entropy=5.0, discrepancy="kl",
+                           loop="joint"),
+                      fixed=("bn", "adversarial"), run_defaults=dict(student_steps=1),
+                      summary="teacher priors only (one-hot, activation, entropy); G and S "
+                              "updated together once per iteration"),
+    "dfq_like": MethodRow(WeightedGeneratorLoss,
+                          dict(bn=1.0, adversarial=1.0, onehot=1.0, entropy=1.0),
+                          nonzero=("bn", "adversarial"),
+                          summary="the kit's mix in the spirit of DFQ: BN statistics, "
+                                  "disagreement and teacher priors (weights are the kit's)"),
+    "deepinv": MethodRow(DeepInversion, dict(discrepancy="kl"), nonzero=("bn",),
+                         summary="pixels optimised against BN statistics and image priors"),
+    "adv_fc": MethodRow(AdversarialFC, dict(bn=1.0, adversarial=1.0),
+                        nonzero=("bn", "adversarial"),
+                        summary="DDAD's generator; an FC discriminator on outputs joins L_S "
+                                "(the kit's interpretation of Adversarial*)"),
 }
 
-# Wrappers that combine with any method, by the suffix after "+".
-SUFFIXES: dict[str, type] = {"replay": PseudoReplay}
+# Extensions combine with any method, by the suffix after "+" (e.g. "ddad+replay").
+EXTENSIONS: dict[str, MethodRow] = {
+    "replay": MethodRow(PseudoReplay, summary="a VAE replays past synthetic images"),
+}
 
 
-def available_methods(*, with_suffixes: bool = False) -> list[str]:
-    """The method names; with `with_suffixes`, also every "method+suffix" combination."""
+def register_method(name: str, method: type[Method], **row) -> MethodRow:
+    """Add (or replace) a method row; `row` as MethodRow's fields. Returns the row."""
+    if "+" in name:
+        raise UserError(f"a method name cannot contain '+' ({name!r})")
+    METHODS[name] = MethodRow(method, **row)
+    return METHODS[name]
+
+
+def split_method(method: str) -> tuple[str, list[str]]:
+    """("ddad", ["replay"]) for "ddad+replay"; a one-line error for an unknown part."""
+    base, *extensions = method.split("+")
+    if base not in METHODS or any(e not in EXTENSIONS for e in extensions):
+        raise unknown_name("method", method, available_methods(with_extensions=True))
+    return base, extensions
+
+
+def components(method: str) -> list[tuple[str, MethodRow]]:
+    """The (name, row) of each part of a method name, the base method first."""
+    base, extensions = split_method(method)
+    return [(base, METHODS[base])] + [(e, EXTENSIONS[e]) for e in extensions]
+
+
+def available_methods(*, with_extensions: bool = False) -> list[str]:
+    """The method names; with `with_extensions`, also every "method+extension"."""
     names = sorted(METHODS)
-    if with_suffixes:
-        names += [f"{m}+{s}" for m in sorted(METHODS) for s in SUFFIXES]
+    if with_extensions:
+        names += [f"{m}+{e}" for m in sorted(METHODS) for e in EXTENSIONS]
     return names
 
 
 def build_method(cfg: DistillConfig) -> Method:
-    """The method object for `cfg.method` (its settings are already in cfg)."""
-    base, *suffixes = cfg.method.split("+")
-    if base not in METHODS:
-        raise unknown_name("method", cfg.method, METHODS)
-    check_method(cfg.method)
-    method = METHODS[base](cfg)
-    for suffix in suffixes:
-        method = SUFFIXES[suffix](cfg, method)
+    """The method object for `cfg.method`, its settings read from `cfg.method_settings`."""
+    (base, row), *extensions = components(cfg.method)
+    method = row.method(cfg, name=base)
+    for name, ext in extensions:
+        method = ext.method(cfg, method)
     return method
 
 
-__all__ = ["METHODS", "SUFFIXES", "AdversarialFC", "AdversarialMethod", "DAFL",
-           "DeepInversion", "Method", "PseudoReplay", "available_methods", "build_method",
-           "no_param_grad"]
+__all__ = ["EXTENSIONS", "METHODS", "AdversarialFC", "DeepInversion", "Engine", "KDSettings",
+           "Method", "MethodRow", "PseudoReplay", "WeightedGeneratorLoss", "available_methods",
+           "build_method", "components", "no_param_grad", "register_method", "split_method"]

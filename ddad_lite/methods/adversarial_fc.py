@@ -17,14 +17,16 @@ logit says "this output is the teacher's":
 
     L_D   = BCE(D_fc(p_T), 1) + BCE(D_fc(p_S), 0)                 trained after each S step
     L_adv = BCE(D_fc(p_S), 1)                                     S fools D_fc
-    L_S   = D(S(x), T(x)) + adv_fc_weight * L_adv
+    L_S   = D(S(x), T(x)) + fc_adversarial * L_adv
 
-D_fc is trained with Adam (lr adv_fc_lr, betas 0.5, 0.999) once per student step, on the
-same batch; its parameters get no gradient from L_S. Both D_fc and its optimiser are saved
-in checkpoints.
+D_fc (width `fc_hidden`) is trained with Adam (lr `fc_lr`, betas 0.5, 0.999) once per student
+step, on the same batch; its parameters get no gradient from L_S. Both D_fc and its optimiser
+are saved in checkpoints.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -33,33 +35,44 @@ from ..config import DistillConfig
 from ..data import dataset_info
 from ..losses import discrepancy
 from ..models import build
-from .adversarial import AdversarialMethod
 from .base import no_param_grad
+from .weighted import WeightedGeneratorLoss, WeightedSettings
 
 
-class AdversarialFC(AdversarialMethod):
+@dataclass
+class AdversarialFCSettings(WeightedSettings):
+    """DDAD's generator weights, plus the FC discriminator on outputs."""
+
+    fc_adversarial: float = 0.1  # weight of L_adv in L_S
+    fc_hidden: int = 64  # width of D_fc
+    fc_lr: float = 1e-3  # D_fc's Adam lr
+
+
+class AdversarialFC(WeightedGeneratorLoss):
     """DDAD's L_G; L_S = D(S(x), T(x)) + w * BCE(D_fc(p_S), teacher)."""
 
     name = "adv_fc"
+    Settings = AdversarialFCSettings
 
-    def __init__(self, cfg: DistillConfig):
-        super().__init__(cfg)
+    def __init__(self, cfg: DistillConfig, *, name: str | None = None):
+        super().__init__(cfg, name=name)
         num_classes = dataset_info(cfg.dataset).num_classes
         self.D_fc = build("fc_discriminator", num_classes=num_classes,
-                          hidden=cfg.adv_fc_hidden).to(cfg.device)
-        self.opt_D = torch.optim.Adam(self.D_fc.parameters(), lr=cfg.adv_fc_lr,
+                          hidden=self.settings.fc_hidden).to(cfg.device)
+        self.opt_D = torch.optim.Adam(self.D_fc.parameters(), lr=self.settings.fc_lr,
                                       betas=(0.5, 0.999))
-        self.weight = cfg.adv_fc_weight
+        self.weight = self.settings.fc_adversarial
         self._s = None  # S(x) of the latest student step, detached, for D_fc's update
         self._logs: dict = {}
 
     def _probabilities(self, logits):
-        return F.softmax(logits.float() / self.cfg.temperature, dim=1)
+        return F.softmax(logits.float() / self.settings.temperature, dim=1)
 
     def student_loss(self, engine, x, t):
         s = engine.S(x)
         self._s = s.detach()
-        loss_kd = discrepancy(self.cfg.discrepancy, s, t, temperature=self.cfg.temperature)
+        loss_kd = discrepancy(self.settings.discrepancy, s, t,
+                              temperature=self.settings.temperature)
         with no_param_grad(self.D_fc):  # the gradient reaches S through D_fc, not D_fc itself
             d_s = self.D_fc(self._probabilities(s))
         loss_adv = F.binary_cross_entropy_with_logits(d_s, torch.ones_like(d_s))
@@ -78,7 +91,7 @@ class AdversarialFC(AdversarialMethod):
         self._logs["loss_D_fc"] = loss_D.detach()
 
     def iteration_logs(self):
-        return dict(self._logs)
+        return {**super().iteration_logs(), **self._logs}
 
     def state_dict(self):
         return {"D_fc": self.D_fc.state_dict(), "opt_D": self.opt_D.state_dict()}

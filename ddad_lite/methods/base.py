@@ -1,34 +1,82 @@
-"""The `Method` interface: the hooks through which the engine's one loop runs every method.
+"""The `Method` interface: the hooks through which the engine's loop runs every method, and the
+typed surface of the engine a method may use.
 
-The engine (engine.py) owns the loop: per iteration, k student steps, then one generator
-step. A method decides what happens inside them, through these hooks:
+The engine (engine.py) owns the default loop, DFAD's: per iteration, k student steps, then one
+generator step. A method decides what happens inside them through these hooks, and may
+replace the whole iteration where its paper's loop differs:
 
+    setup(engine)                    attach what the method needs to T (e.g. BN hooks)
+    iteration(engine)    -> logs     one iteration (default: the engine's k-then-1 loop)
     student_batch(engine)            -> (x, t)   synthetic images and T(x), under no_grad
                                                   (default: z ~ N(0, I), x = G(z), t = T(x))
     student_loss(engine, x, t)       -> L_S      (default: D(S(x), t))
-    after_student_step(engine, x, t)              e.g. train an auxiliary network (default: none)
+    after_student_step(engine, x, t)              e.g. train an auxiliary network
     generator_step(engine)           -> (L_G, logs)  one update of whatever synthesises x
                                                   (default: one Adam step of G on L_G)
     generator_loss(engine, z)        -> (L_G, logs)  L_G for one batch of z
     snapshot_images(engine, z)       -> x        the images shown in snapshots (default: G(z))
-    iteration_logs()                 -> {name: tensor} extra numbers for the history
+    iteration_logs() / history_records()          extra numbers for the training history
     run_metrics(engine)              -> {name: value}  extra entries for metrics.json
     state_dict() / load_state_dict() the method's own state, saved in every checkpoint
+    close()                          release what setup attached (hooks)
 
-The defaults reproduce DFAD's protocol exactly, so a method overrides only what it changes.
-Flags: `uses_bn_statistics` (the engine hooks T's BN layers), `uses_generator` (the engine
-steps G's learning-rate schedule).
+Each method declares its settings as a dataclass, `Settings`, next to its code; the base
+`KDSettings` holds the student's loss D and its temperature, which every method that distils
+on synthetic images shares.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn as nn
 
 from ..config import DistillConfig
-from ..losses import discrepancy
+from ..data import DatasetInfo
+from ..errors import UserError
+from ..losses import DISCREPANCIES, discrepancy
+
+
+@dataclass
+class KDSettings:
+    """The student's loss L_S = D(S(x), T(x)) on synthetic images."""
+
+    discrepancy: str = "l1"  # D: "l1" (DFAD), "kl" (Hinton's KD, with temperature), "log_l1"
+    temperature: float = 1.0  # tau, for "kl"
+
+    def validate(self) -> None:
+        """Raise a one-line UserError for a value out of range."""
+        if self.discrepancy not in DISCREPANCIES:
+            raise UserError(f"discrepancy {self.discrepancy!r} is unknown; choose one of "
+                            f"{', '.join(DISCREPANCIES)}")
+        if self.temperature <= 0:
+            raise UserError(f"temperature must be > 0, not {self.temperature}")
+
+
+class Engine(Protocol):
+    """What a method may use of the engine: the networks, their optimisers, the step, z and the
+    autocast context. Nothing else of the engine is part of the methods' contract."""
+
+    cfg: DistillConfig
+    info: DatasetInfo
+    device: torch.device
+    T: nn.Module
+    S: nn.Module
+    G: nn.Module
+    opt_S: torch.optim.Optimizer
+    opt_G: torch.optim.Optimizer
+    step: int
+
+    def sample_z(self, batch_size: int | None = None) -> torch.Tensor: ...
+
+    def autocast(self) -> contextlib.AbstractContextManager: ...
+
+    def default_iteration(self) -> dict: ...
+
+    def student_step(self) -> torch.Tensor: ...
 
 
 @contextlib.contextmanager
@@ -45,32 +93,50 @@ def no_param_grad(model: nn.Module):
 
 
 class Method:
-    """A recipe. Subclasses change the losses or the source of x; the engine calls the hooks."""
+    """A recipe. Subclasses change the losses, the source of x or the loop."""
 
     name = "method"
-    uses_bn_statistics = False  # the engine hooks T's BN layers when True
+    Settings = KDSettings
     uses_generator = True  # False: G is built but never trained (e.g. DeepInversion)
 
-    def __init__(self, cfg: DistillConfig):
+    def __init__(self, cfg: DistillConfig, *, name: str | None = None):
         self.cfg = cfg
+        self.name = name or self.name
+        self.settings = self.Settings(**cfg.settings_of(self.name))
+
+    # ---- set up and release --------------------------------------------------------------
+    def setup(self, engine: Engine) -> None:
+        """Called once the engine has built T, S and G (e.g. to hook T's BN layers)."""
+
+    def close(self) -> None:
+        """Release what `setup` attached, so a reused teacher keeps no trace of this run."""
+
+    # ---- the iteration -------------------------------------------------------------------
+    def iteration(self, engine: Engine) -> dict:
+        """One iteration; returns {name: tensor} of losses (default: the engine's loop)."""
+        return engine.default_iteration()
+
+    def images_per_iteration(self) -> int:
+        """Synthetic images drawn per iteration (for throughput figures)."""
+        return (self.cfg.student_steps + 1) * self.cfg.batch_size
 
     # ---- the student step ----------------------------------------------------------------
-    def student_batch(self, engine) -> tuple[torch.Tensor, torch.Tensor]:
+    def student_batch(self, engine: Engine) -> tuple[torch.Tensor, torch.Tensor]:
         """Synthetic images x and teacher logits t = T(x); the engine calls it under no_grad."""
         z = engine.sample_z()
         x = engine.G(z)  # G is not updated by the student step
         return x, engine.T(x)
 
-    def student_loss(self, engine, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def student_loss(self, engine: Engine, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """L_S on synthetic images x with teacher logits t (computed without autograd)."""
-        return discrepancy(self.cfg.discrepancy, engine.S(x), t,
-                           temperature=self.cfg.temperature)
+        return discrepancy(self.settings.discrepancy, engine.S(x), t,
+                           temperature=self.settings.temperature)
 
-    def after_student_step(self, engine, x: torch.Tensor, t: torch.Tensor) -> None:
+    def after_student_step(self, engine: Engine, x: torch.Tensor, t: torch.Tensor) -> None:
         """Called after S's update with the same batch (train auxiliary networks here)."""
 
     # ---- the generator step --------------------------------------------------------------
-    def generator_step(self, engine) -> tuple[torch.Tensor, dict]:
+    def generator_step(self, engine: Engine) -> tuple[torch.Tensor, dict]:
         """One update of G: minimise L_G (S's parameters get no gradient)."""
         z = engine.sample_z()
         with no_param_grad(engine.S), engine.autocast():
@@ -80,12 +146,12 @@ class Method:
         engine.opt_G.step()
         return loss_G.detach(), {k: v.detach() for k, v in parts.items()}
 
-    def generator_loss(self, engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    def generator_loss(self, engine: Engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
         """L_G for one batch of z; returns (loss, {name: tensor}) for the history."""
         raise NotImplementedError
 
     # ---- what the engine reports ---------------------------------------------------------
-    def snapshot_images(self, engine, z: torch.Tensor) -> torch.Tensor:
+    def snapshot_images(self, engine: Engine, z: torch.Tensor) -> torch.Tensor:
         """The synthetic images a snapshot shows (called under no_grad)."""
         return engine.G(z)
 
@@ -93,7 +159,11 @@ class Method:
         """Extra {name: tensor} for the training history of the iteration just made."""
         return {}
 
-    def run_metrics(self, engine) -> dict:
+    def history_records(self) -> dict:
+        """Extra {history key: record} appended at each log step (e.g. per-layer R_l)."""
+        return {}
+
+    def run_metrics(self, engine: Engine) -> dict:
         """Extra entries for metrics.json (e.g. the memory a replay model holds)."""
         return {}
 

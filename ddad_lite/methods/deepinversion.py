@@ -3,33 +3,60 @@
 A batch of images x (a leaf tensor, started from N(0, I) noise in normalised units) with
 target classes y is optimised with Adam against the teacher alone:
 
-    L_x = alpha * L_BN(T, x~) + CE(T(x~), y) + deepinv_tv * TV(x) + deepinv_l2 * mean(x^2)
+    L_x = bn * L_BN(T, x~) + CE(T(x~), y) + tv * TV(x) + l2 * mean(x^2)
 
-where x~ is x randomly shifted by up to `deepinv_jitter` pixels and flipped (DeepInversion's
+where x~ is x randomly shifted by up to `jitter` pixels and flipped (DeepInversion's
 augmentation), L_BN the BN-statistics loss (losses.py) and TV(x) the mean absolute
 difference between neighbouring pixels. After each step x is clipped to the range of valid
 (normalised) images.
 
 How it fits the engine's loop (the kit's own arrangement, for a shared budget):
-- the *generator step* makes `deepinv_steps` Adam steps on the current batch; after
-  `deepinv_rounds` generator steps the batch is finished, joins a pool and a new batch starts;
+- the *generator step* makes `pixel_steps` Adam steps (lr `pixel_lr`) on the current batch;
+  after `rounds` generator steps the batch is finished, joins a pool and a new batch starts;
 - each *student step* draws one batch uniformly from the pool plus the current batch and
   minimises L_S = D(S(x), T(x)) (KL at tau = 1 by default for `deepinv`).
-The pool keeps at most `deepinv_pool_size` batches (first in, first out), so memory is
+The pool keeps at most `pool_size` batches (first in, first out), so memory is
 bounded by pool_size x batch_size x C x H x W x 4 bytes (8 x 128 x 3 x 32 x 32 x 4 = 12.6 MB
 on shapes' quick profile); the pool is saved in checkpoints so resume stays exact.
 The original optimises each batch for 2,000 steps with a learning-rate schedule; a short
-budget gives cruder images. G is built by the engine but never trained.
+budget gives cruder images. G is built by the engine but never trained. The method owns T's
+BN hooks: they record only while the pixels are optimised.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from ..config import DistillConfig
 from ..data import dataset_info
-from .base import Method
+from ..errors import UserError
+from ..losses import BNStatistics
+from .base import Engine, KDSettings, Method
+
+
+@dataclass
+class DeepInversionSettings(KDSettings):
+    """Weights of the pixels' loss L_x and the schedule of the pixel batches."""
+
+    bn: float = 1.0  # weight of L_BN in L_x
+    tv: float = 0.05  # weight of the total variation prior
+    l2: float = 1e-3  # weight of the l2 prior mean(x^2)
+    pixel_steps: int = 5  # Adam steps on the pixels per generator step
+    pixel_lr: float = 0.05
+    rounds: int = 10  # generator steps per batch, before it joins the pool
+    pool_size: int = 8  # finished batches kept (first in, first out)
+    jitter: int = 2  # random shifts of up to this many pixels (and flips) per step
+
+    def validate(self) -> None:
+        super().validate()
+        for name in ("pixel_steps", "rounds", "pool_size"):
+            if getattr(self, name) < 1:
+                raise UserError(f"{name} must be >= 1, not {getattr(self, name)}")
+        if self.jitter < 0:
+            raise UserError(f"jitter must be >= 0, not {self.jitter}")
 
 
 def total_variation(x: torch.Tensor) -> torch.Tensor:
@@ -42,11 +69,11 @@ class DeepInversion(Method):
     """Pixels optimised against T's BN statistics + image priors + CE to target classes."""
 
     name = "deepinv"
-    uses_bn_statistics = True
+    Settings = DeepInversionSettings
     uses_generator = False
 
-    def __init__(self, cfg: DistillConfig):
-        super().__init__(cfg)
+    def __init__(self, cfg: DistillConfig, *, name: str | None = None):
+        super().__init__(cfg, name=name)
         self.info = dataset_info(cfg.dataset)
         self.device = torch.device(cfg.device)
         self.shape = (cfg.batch_size, self.info.channels, self.info.image_size,
@@ -58,18 +85,32 @@ class DeepInversion(Method):
         self.rng = torch.Generator(self.device).manual_seed(cfg.seed + 7919)
         self.pool: list[torch.Tensor] = []
         self.rounds_done = 0
+        self.bn: BNStatistics | None = None
         self._new_batch()
+
+    # ---- T's BN hooks: owned here ---------------------------------------------------------
+    def setup(self, engine: Engine) -> None:
+        self.bn = BNStatistics(engine.T)
+        self.bn.set_enabled(False)  # on only while the pixels are optimised
+
+    def close(self) -> None:
+        if self.bn is not None:
+            self.bn.remove()
+            self.bn = None
+
+    def history_records(self) -> dict:
+        return {"bn_layers": self.bn.per_layer()} if self.bn is not None else {}
 
     def _new_batch(self):
         x = torch.randn(self.shape, device=self.device, generator=self.rng)
         self.x = torch.max(torch.min(x, self.high), self.low).requires_grad_(True)
         self.y = torch.randint(self.info.num_classes, (self.shape[0],), device=self.device,
                                generator=self.rng)
-        self.opt_x = torch.optim.Adam([self.x], lr=self.cfg.deepinv_lr, betas=(0.5, 0.99))
+        self.opt_x = torch.optim.Adam([self.x], lr=self.settings.pixel_lr, betas=(0.5, 0.99))
         self.rounds_done = 0
 
     def _augment(self, x):
-        j = self.cfg.deepinv_jitter
+        j = self.settings.jitter
         if j:
             dx, dy = torch.randint(-j, j + 1, (2,), generator=self.rng,
                                    device=self.device).tolist()
@@ -80,25 +121,24 @@ class DeepInversion(Method):
 
     # ---- the "generator step": optimise the current pixel batch ----------------------------
     def generator_step(self, engine):
-        cfg = self.cfg
-        for _ in range(cfg.deepinv_steps):
-            with engine.autocast():
+        w = self.settings
+        for _ in range(w.pixel_steps):
+            with engine.autocast(), self.bn.recording():
                 t = engine.T(self._augment(self.x))  # BN hooks record the statistics of x
-                loss_bn = engine.bn.loss()
+                loss_bn = self.bn.loss()
                 loss_ce = F.cross_entropy(t.float(), self.y)
             loss_tv = total_variation(self.x)
             loss_l2 = self.x.pow(2).mean()
-            loss = (cfg.alpha * loss_bn + loss_ce + cfg.deepinv_tv * loss_tv
-                    + cfg.deepinv_l2 * loss_l2)
+            loss = w.bn * loss_bn + loss_ce + w.tv * loss_tv + w.l2 * loss_l2
             self.opt_x.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_x.step()
             with torch.no_grad():
                 self.x.copy_(torch.max(torch.min(self.x, self.high), self.low))
         self.rounds_done += 1
-        if self.rounds_done >= cfg.deepinv_rounds:  # finished: into the pool, start anew
+        if self.rounds_done >= w.rounds:  # finished: into the pool, start anew
             self.pool.append(self.x.detach().clone())
-            if len(self.pool) > cfg.deepinv_pool_size:
+            if len(self.pool) > w.pool_size:
                 self.pool.pop(0)
             self._new_batch()
         return loss.detach(), {"loss_bn": loss_bn.detach(), "loss_ce": loss_ce.detach(),
@@ -127,7 +167,7 @@ class DeepInversion(Method):
     def load_state_dict(self, state):
         self.x = state["x"].to(self.device).clone().requires_grad_(True)
         self.y = state["y"].to(self.device)
-        self.opt_x = torch.optim.Adam([self.x], lr=self.cfg.deepinv_lr, betas=(0.5, 0.99))
+        self.opt_x = torch.optim.Adam([self.x], lr=self.settings.pixel_lr, betas=(0.5, 0.99))
         self.opt_x.load_state_dict(state["opt_x"])
         self.rounds_done = state["rounds_done"]
         self.pool = [x.to(self.device) for x in state["pool"]]

@@ -39,6 +39,14 @@ def model_family(name: str) -> str:
     return _REGISTRY[name].__module__.rsplit(".", 1)[-1]
 
 
+def freeze(model: nn.Module) -> nn.Module:
+    """Eval mode and no parameter gradients: how the teacher is used throughout."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
 def build(name: str, **kwargs) -> nn.Module:
     """Build the registered model `name`, e.g. `build("resnet34_8x", num_classes=10)`."""
     _import_all()

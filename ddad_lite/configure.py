@@ -1,0 +1,179 @@
+"""`make_config`: the config of a run, from the dataset's recipe, the method's row and the
+user's overrides, checked before any work starts.
+
+    cfg = make_config("shapes", "ddad", "quick", bn=0.5, iterations=300)
+
+Layers, each over the one before:
+  1. `DistillConfig`'s defaults and each method component's `Settings` defaults;
+  2. the recipe's `common`, then its profile (recipes.py); method settings named there apply
+     to every component that has them;
+  3. the method row's settings and run defaults (methods/__init__.py), then the recipe's
+     per-dataset settings of that method (`RECIPES[dataset]["methods"][method]`);
+  4. `overrides`: `DistillConfig` fields or method settings by name (values may be text, as
+     from `--set name=value`; each is converted to its declared type), a `teacher_recipe`
+     dict, or a whole `method_settings` dict.
+
+An unknown name is refused with the closest known one; a value of the wrong type, a setting
+that contradicts the method (DFAD with a BN term, DDAD without one) or an invalid combination
+is refused in one line: nothing is silently ignored or relabelled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .config import DistillConfig, TeacherConfig
+from .errors import UserError, unknown_name
+from .methods import METHODS, components
+from .recipes import PROFILES, RECIPES
+from .settings import closest, coerce, field_types
+
+RUN_FIELDS = field_types(DistillConfig)
+TEACHER_FIELDS = field_types(TeacherConfig)
+
+
+def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "quick",
+                **overrides) -> DistillConfig:
+    """The config of a run: defaults <- recipe <- method row <- overrides (see above)."""
+    if profile not in PROFILES:
+        raise unknown_name("profile", profile, PROFILES)
+    if dataset not in RECIPES:
+        raise unknown_name("dataset", dataset, RECIPES)
+    parts = components(method)
+    base, row = parts[0]
+    types = {name: field_types(r.method.Settings) for name, r in parts}
+    settings = {name: {} for name, _ in parts}
+    run: dict = {}
+    teacher: dict = {}
+    recipe = RECIPES[dataset]
+
+    def apply(layer: dict, *, strict: bool) -> None:
+        for key, value in layer.items():
+            if key == "teacher_recipe":
+                teacher.update(_typed(value, TEACHER_FIELDS, "teacher_recipe"))
+            elif key == "method_settings":
+                for part, values in value.items():
+                    if part not in settings:
+                        raise UserError(f"method_settings names {part!r}, which is not part "
+                                        f"of method {method!r}")
+                    for k, v in values.items():
+                        _set_method_setting(settings, types, k, v, part=part)
+            elif key in RUN_FIELDS:
+                run[key] = coerce(key, value, RUN_FIELDS[key])
+            elif any(key in t for t in types.values()):
+                _set_method_setting(settings, types, key, value)
+            elif strict or not _known_setting(key):
+                raise UserError(f"unknown setting {key!r} for method {method!r}"
+                                f"{closest(key, _names(types))}; see `ddad-lite distill "
+                                "--help-settings`")
+
+    apply(recipe.get("common", {}), strict=False)
+    apply(recipe.get(profile, {}), strict=False)
+    for name, part_row in parts:
+        _set_all(settings, types, part_row.settings, part=name)
+    apply(row.run_defaults, strict=True)
+    apply(recipe.get("methods", {}).get(base, {}), strict=True)
+    resolved_row = {k: v for k, v in _complete(settings, parts)[base].items()}
+    apply(overrides, strict=True)
+    complete = _complete(settings, parts)
+    _check_row(method, base, row, before=resolved_row, after=complete[base])
+
+    cfg = DistillConfig(dataset=dataset, method=method, profile=profile,
+                        method_settings=complete, **run)
+    cfg.teacher_recipe = TeacherConfig(dataset=dataset, model=cfg.teacher,
+                                       model_kwargs=dict(cfg.teacher_kwargs), **teacher)
+    for name, part_row in parts:
+        part_settings = part_row.method.Settings(**complete[name])
+        part_settings.validate()
+        check = getattr(part_row.method, "check", None)
+        if check is not None:
+            check(cfg, part_settings)
+    return cfg
+
+
+def settings_help(method: str) -> list[tuple[str, str, object]]:
+    """(name, type, default) of every setting a run of `method` takes: run fields first."""
+    rows = [(k, _type_name(t), f.default if f.default is not dataclasses.MISSING else "")
+            for (k, t), f in zip(RUN_FIELDS.items(), dataclasses.fields(DistillConfig),
+                                 strict=True) if k not in ("method_settings", "teacher_recipe")]
+    for name, row in components(method):
+        defaults = dataclasses.asdict(row.method.Settings())
+        defaults.update(row.settings)
+        for k, t in field_types(row.method.Settings).items():
+            rows.append((k, _type_name(t), defaults[k]))
+    return rows
+
+
+def _typed(values: dict, fields: dict, what: str) -> dict:
+    out = {}
+    for k, v in values.items():
+        if k not in fields:
+            raise UserError(f"unknown {what} setting {k!r}{closest(k, fields)}")
+        out[k] = coerce(k, v, fields[k])
+    return out
+
+
+def _set_method_setting(settings, types, key, value, *, part=None) -> None:
+    owners = [p for p in types if key in types[p] and (part is None or p == part)]
+    if not owners:
+        raise UserError(f"unknown setting {key!r}{closest(key, _names(types))}")
+    for owner in owners:
+        settings[owner][key] = coerce(key, value, types[owner][key])
+
+
+def _set_all(settings, types, values: dict, *, part: str) -> None:
+    for key, value in values.items():
+        _set_method_setting(settings, types, key, value, part=part)
+
+
+def _complete(settings, parts) -> dict:
+    """Every component's settings in full: its Settings defaults under what was set."""
+    out = {}
+    for name, row in parts:
+        values = dataclasses.asdict(row.method.Settings())
+        values.update(settings[name])
+        out[name] = values
+    return out
+
+
+def _check_row(method: str, base: str, row, *, before: dict, after: dict) -> None:
+    """Refuse overrides that would make the method another one (one line, naming it)."""
+    for key in row.fixed:
+        if after[key] != before[key]:
+            other = _method_with(key, after[key], like=row)
+            hint = f"; for {key} = {after[key]} use e.g. --method {other}" if other else ""
+            raise UserError(f"--method {base} fixes {key} = {before[key]} ({row.summary})"
+                            f"{hint}")
+    for key in row.nonzero:
+        if not after[key]:
+            other = _method_with(key, after[key], like=row)
+            hint = f"; for {key} = 0 use e.g. --method {other}" if other else ""
+            raise UserError(f"--method {base} needs {key} != 0 ({row.summary}){hint}")
+
+
+def _method_with(key: str, value, *, like) -> str | None:
+    """A method of the same class whose row allows `key = value`."""
+    for name, row in METHODS.items():
+        if row.method is not like.method or row is like:
+            continue
+        if value and key in row.nonzero:
+            return name
+        if not value and key in row.fixed and not row.settings.get(key):
+            return name
+    return None
+
+
+def _known_setting(key: str) -> bool:
+    """Whether any registered method (or extension) has a setting `key`."""
+    from .methods import EXTENSIONS
+
+    return any(key in field_types(r.method.Settings)
+               for r in list(METHODS.values()) + list(EXTENSIONS.values()))
+
+
+def _names(types: dict) -> list[str]:
+    return list(RUN_FIELDS) + [k for t in types.values() for k in t] + ["teacher_recipe"]
+
+
+def _type_name(t) -> str:
+    return getattr(t, "__name__", str(t)).replace("typing.", "")

@@ -1,0 +1,159 @@
+"""The generator's loss as a weighted sum of named losses: DDAD, DFAD, BN-only, DAFL and a
+DFQ-like mix are rows of settings of this one method (see the table in methods/__init__.py).
+
+With x = G(z), z ~ N(0, I), t = T(x), features f = T.forward_features(x) and
+p_bar the batch mean of softmax(t):
+
+    L_G = bn          * L_BN(T, x)                  teacher as discriminator (BN statistics)
+        + onehot      * L_oh = CE(t, argmax t)      T confident on x        (DAFL's prior)
+        + activation  * L_a  = -mean |f|            x excites T's features   (DAFL's prior)
+        + entropy     * L_ie = -H(p_bar)            classes balanced        (DAFL's prior)
+        - adversarial * D_G(S(x), T(x))             student as discriminator (DFAD)
+    L_S = D(S(x.detach()), T(x))
+
+    ddad     bn = adversarial = 1          dfad     adversarial = 1 (bn fixed at 0)
+    bn_only  bn = 1 (adversarial fixed 0)  dafl     onehot 1, activation 0.1, entropy 5, KL KD
+
+D_G is `generator_discrepancy` (None: the student's D); DFAD's segmentation uses log(1 + L1).
+Terms with weight 0 are not computed. The method owns T's BN hooks: they are attached only
+when `bn` is non-zero and record only during the generator's forward pass.
+
+The loop: "alternate" is the engine's (DFAD's) k student steps then one generator step, each
+on a fresh z; "joint" is DAFL's: one z per iteration, G and S both updated once on the same
+batch (S on x.detach(), so L_S sends no gradient into G).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..config import DistillConfig
+from ..errors import UserError
+from ..losses import BNStatistics, class_balance_loss, discrepancy, onehot_loss
+from .base import Engine, KDSettings, Method, no_param_grad
+
+LOOPS = ("alternate", "joint")
+
+
+@dataclass
+class WeightedSettings(KDSettings):
+    """Weights of the generator's losses (0: the term is off) and the loop."""
+
+    bn: float = 0.0  # L_BN: batch statistics of x against T's running statistics
+    adversarial: float = 0.0  # D_G(S(x), T(x)), maximised
+    onehot: float = 0.0  # L_oh
+    activation: float = 0.0  # L_a
+    entropy: float = 0.0  # L_ie
+    generator_discrepancy: str | None = None  # D_G; None: the student's `discrepancy`
+    loop: str = "alternate"  # "alternate" (k S steps, then 1 G step) or "joint" (DAFL's)
+
+    def validate(self) -> None:
+        super().validate()
+        if self.loop not in LOOPS:
+            raise UserError(f"loop {self.loop!r} is unknown; choose one of {', '.join(LOOPS)}")
+        if self.generator_discrepancy is not None:
+            KDSettings(discrepancy=self.generator_discrepancy).validate()
+
+
+class WeightedGeneratorLoss(Method):
+    """L_G = sum_i w_i L_i over the named losses; L_S = D(S(x), T(x))."""
+
+    name = "ddad"
+    Settings = WeightedSettings
+
+    def __init__(self, cfg: DistillConfig, *, name: str | None = None):
+        super().__init__(cfg, name=name)
+        self.check(cfg, self.settings)
+        self.generator_discrepancy = (self.settings.generator_discrepancy
+                                      or self.settings.discrepancy)
+        self.bn: BNStatistics | None = None
+
+    @classmethod
+    def check(cls, cfg: DistillConfig, settings: WeightedSettings) -> None:
+        """Cross-checks of the settings against the run's schedule (one line each)."""
+        if settings.loop == "joint" and cfg.student_steps != 1:
+            raise UserError(f"the joint loop updates S once per iteration, but student_steps "
+                            f"is {cfg.student_steps}; set student_steps=1 or loop=alternate")
+        if settings.loop == "joint" and "+" in cfg.method:
+            raise UserError(f"{cfg.method}: the joint loop does not combine with extensions; "
+                            "set loop=alternate")
+
+    # ---- T's BN hooks: owned here ---------------------------------------------------------
+    def setup(self, engine: Engine) -> None:
+        if self.settings.bn:
+            self.bn = BNStatistics(engine.T)
+            self.bn.set_enabled(False)  # on only while L_G's forward pass records
+
+    def close(self) -> None:
+        if self.bn is not None:
+            self.bn.remove()
+            self.bn = None
+
+    def history_records(self) -> dict:
+        return {"bn_layers": self.bn.per_layer()} if self.bn is not None else {}
+
+    # ---- L_G -------------------------------------------------------------------------------
+    def generator_loss(self, engine: Engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        loss, logs, _, _ = self.objective(engine, engine.G(z))
+        return loss, logs
+
+    def objective(self, engine: Engine, x: torch.Tensor):
+        """(L_G, {term: value}, x, t) for synthetic images x (with autograd through x)."""
+        w = self.settings
+        if self.bn is not None:
+            with self.bn.recording():  # the teacher's BN hooks record the statistics of x
+                f, t = self._teacher(engine, x)
+        else:
+            f, t = self._teacher(engine, x)
+        logs, loss = {}, x.new_zeros(())
+        if w.bn:
+            logs["loss_bn"] = l_bn = self.bn.loss()  # teacher as discriminator
+            loss = loss + w.bn * l_bn
+        if w.onehot:
+            logs["loss_onehot"] = l_oh = onehot_loss(t)  # confident teacher predictions
+            loss = loss + w.onehot * l_oh
+        if w.activation:
+            logs["loss_activation"] = l_a = -f.abs().mean()  # large feature magnitudes
+            loss = loss + w.activation * l_a
+        if w.entropy:
+            logs["loss_entropy"] = l_ie = class_balance_loss(t)  # every class equally often
+            loss = loss + w.entropy * l_ie
+        if w.adversarial:
+            adv = discrepancy(self.generator_discrepancy, engine.S(x), t,
+                              temperature=w.temperature)  # student as discriminator
+            logs["loss_adv"] = adv
+            loss = loss - w.adversarial * adv
+        return loss, logs, x, t
+
+    def _teacher(self, engine: Engine, x: torch.Tensor):
+        if self.settings.activation:  # DAFL's activation term reads T's features
+            f = engine.T.forward_features(x)
+            return f, engine.T.forward_head(f)
+        return None, engine.T(x)
+
+    # ---- DAFL's loop -----------------------------------------------------------------------
+    def iteration(self, engine: Engine) -> dict:
+        if self.settings.loop == "alternate":
+            return engine.default_iteration()
+        z = engine.sample_z()
+        with no_param_grad(engine.S), engine.autocast():
+            loss_G, logs, x, t = self.objective(engine, engine.G(z))
+        x, t = x.detach(), t.detach()
+        with engine.autocast():
+            loss_S = self.student_loss(engine, x, t)
+        engine.opt_G.zero_grad(set_to_none=True)
+        engine.opt_S.zero_grad(set_to_none=True)
+        loss_G.backward()
+        loss_S.backward()
+        engine.opt_G.step()
+        engine.opt_S.step()
+        self.after_student_step(engine, x, t)
+        return {"loss_S": loss_S.detach(), "loss_G": loss_G.detach(),
+                **{k: v.detach() for k, v in logs.items()}}
+
+    def images_per_iteration(self) -> int:
+        if self.settings.loop == "joint":
+            return self.cfg.batch_size
+        return super().images_per_iteration()
