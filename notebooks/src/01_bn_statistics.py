@@ -15,7 +15,7 @@
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
 out_dir = "runs/interactive/01_bn_statistics"  # relative paths start at the project folder
-seed = 0
+seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
@@ -26,15 +26,14 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
+from ddad_lite.inversion import invert_generator, invert_pixels, measure_bn, to_uint8
+from ddad_lite.losses import BNStatistics
 from ddad_lite.series import series_config, series_paths, write_key_figures
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seed)
-
-from ddad_lite.inversion import invert_generator, invert_pixels, measure_bn, to_uint8
-from ddad_lite.losses import BNStatistics
 
 cfg = series_config("shapes", "bn_only", profile, device=device, seed=seed, progress=progress)
 info = dataset_info(cfg.dataset)

@@ -17,7 +17,7 @@
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
 out_dir = "runs/interactive/02_dual_discriminator"  # relative paths start at the project folder
-seed = 0
+seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
@@ -28,15 +28,14 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
+from ddad_lite.ablation import format_table, run_ablation
 from ddad_lite.series import series_config, series_paths, write_key_figures
+from ddad_lite.series import series_budget
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seed)
-
-from ddad_lite.ablation import format_table, run_ablation
-from ddad_lite.series import series_budget
 
 # The ablation's budget: the series' shapes schedule for this profile (`series_budget`), the
 # same for all three methods. Runs live in the series' shared folder, so notebooks 03 and 06

@@ -18,10 +18,10 @@
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
 out_dir = "runs/interactive/03_cifar_distillation"  # relative paths start at the project folder
-seed = 0
+seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
-dataset = "cifar10"  # "cifar10" or "cifar100"
+dataset = "cifar10"  # "cifar10" or "cifar100" (the embedded "shapes" if not prepared)
 teacher_file = None  # a published teacher's state dict (e.g. DFAD's cifar10-resnet34_8x.pt)
 
 # %%
@@ -31,19 +31,18 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
+from ddad_lite.anchors import anchor_table
+from ddad_lite.data.prepare import dataset_summary
+from ddad_lite.errors import UserError
+from ddad_lite.experiment import load_history, run_folder, run_or_load
 from ddad_lite.series import series_config, series_paths, write_key_figures
+from ddad_lite.series import series_budget
+from ddad_lite.teacher import load_teacher_file
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seed)
-
-from ddad_lite.anchors import anchor_table
-from ddad_lite.data.prepare import dataset_summary
-from ddad_lite.errors import UserError
-from ddad_lite.experiment import load_history, run_folder, run_or_load
-from ddad_lite.series import series_budget
-from ddad_lite.teacher import load_teacher_file
 
 try:
     summary = dataset_summary(dataset, root=paths["data_root"])

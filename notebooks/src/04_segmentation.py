@@ -28,13 +28,14 @@
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
 out_dir = "runs/interactive/04_segmentation"  # relative paths start at the project folder
-seed = 0
+seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
-dataset = "scenes"  # scenes (embedded) | camvid | nyuv2 (prepared with `data prepare`)
-method = "ddad"  # ddad | dfad | bn_only
+dataset = "scenes"  # "scenes" (embedded), "camvid" or "nyuv2" (after `data prepare`)
+method = "ddad"  # "ddad", "dfad" or "bn_only"
 
 # %%
+# Derived settings (anything computed from the parameters lives here).
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
@@ -48,9 +49,11 @@ from ddad_lite.teacher import load_or_train_teacher
 from ddad_lite.viz.segmentation import (comparison_table, plot_miou_curves, show_ground_truth,
                                         show_masks, snapshot_browser)
 
-progress = profile != "smoke"  # progress bars off in smoke runs: readable logs
+progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
+torch.manual_seed(seed)
+
 cfg = make_config(dataset, method, profile, device=device, seed=seed, progress=progress,
                   data_root=str(paths["data_root"]))
 info = dataset_info(dataset)

@@ -27,7 +27,7 @@ out_dir = "runs/interactive/05_pseudo_replay"  # relative paths start at the pro
 seeds = [0, 1, 2]  # one run per method and seed
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
-base_method = "ddad"  # the generative method replay is added to
+base_method = "ddad"  # the generative method replay is added to: "ddad", "dfad", "bn_only"
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
@@ -35,6 +35,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import torch
 from IPython.display import Markdown, display
 
 from ddad_lite.compare import compare_methods, markdown_table, summarize
@@ -45,12 +46,14 @@ from ddad_lite.viz.replay import (plot_accuracy_curves, plot_replay_memory,
                                   replay_samples_from_run, show_images)
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
+paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
+out = paths["out_dir"]
+torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
+
 # The series' shapes schedule (`series_budget`), the same for every method and seed. Runs are
 # kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
 budget = series_budget(profile)
 methods = [base_method, base_method + "+replay"]
-paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-out = paths["out_dir"]
 cfg = make_config("shapes", base_method, profile, device=device, progress=progress, **budget)
 teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                 data_root=paths["data_root"], device=device, progress=progress)
@@ -114,8 +117,6 @@ plt.show()
 # generator's own samples at the same moment.
 
 # %%
-import torch
-
 replay_row = next(r for r in rows if r["method"].endswith("+replay"))
 replayed = replay_samples_from_run(replay_row["run_dir"], n=32)
 snapshots = torch.load(Path(replay_row["run_dir"]) / "snapshots.pt", weights_only=True)

@@ -31,6 +31,7 @@ out_dir = "runs/interactive/06_method_comparison"  # relative paths start at the
 seeds = [0]  # one run per method and seed; [0, 1, 2] to see the spread
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
+# The methods to compare, in the table's order (each one a file in ddad_lite/methods/).
 methods = ["dfad", "bn_only", "ddad", "dafl", "deepinv", "adv_fc", "ddad+replay"]
 
 # %%
@@ -39,6 +40,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import torch
 from IPython.display import Markdown, display
 
 from ddad_lite.compare import compare_methods, markdown_table, summarize
@@ -49,11 +51,13 @@ from ddad_lite.viz.comparison import plot_method_comparison
 from ddad_lite.viz.replay import plot_accuracy_curves
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
+paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
+out = paths["out_dir"]
+torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
+
 # The series' shapes schedule (`series_budget`), the same for every method and seed. Runs are
 # kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
 budget = series_budget(profile)
-paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-out = paths["out_dir"]
 cfg = make_config("shapes", "ddad", profile, device=device, progress=progress, **budget)
 teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                 data_root=paths["data_root"], device=device, progress=progress)
