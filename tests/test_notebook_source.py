@@ -1,6 +1,7 @@
 """The notebooks' source: every committed notebook is its percent script built now, the parser
 reads the format as documented, and `--check` catches a notebook edited away from its script."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -127,3 +128,15 @@ def test_check_fails_on_a_modified_notebook(tmp_path):
     assert {p.name: p.stat().st_mtime_ns for p in copy.glob("*.ipynb")
             if p.name != edited.name} == {k: v for k, v in untouched.items() if k != edited.name}
     assert sync(copy, check=True) == []
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebooks_cite_files_that_exist_in_the_repository(source):
+    text = source.read_text(encoding="utf-8")
+    assert "REFERENCE.md" not in text and "../shared" not in text
+    root = NOTEBOOKS_DIR.parent
+    cited = re.findall(r"`((?:ddad_lite|docs|notebooks|tests|data_prep)/[\w./-]*)`", text)
+    missing = [path for path in cited if not (root / path).exists()]
+    modules = re.findall(r"`(\w+\.py)`", text)  # a bare file name: somewhere in the package
+    missing += [name for name in modules if not list((root / "ddad_lite").rglob(name))]
+    assert not missing, f"{source.name} cites files that do not exist: {missing}"

@@ -18,7 +18,7 @@ import torch
 
 from ..data import denormalize
 
-# Anchor results from REFERENCE.md (DFAD paper), mIoU.
+# Anchor results from docs/reference.md (DFAD paper), mIoU.
 DFAD_TABLE = {
     "camvid": {"teacher": 0.594, "kd_real_data": 0.535, "dafl": 0.010, "dfad": 0.535},
     "nyuv2": {"teacher": 0.517, "kd_real_data": 0.380, "dafl": 0.105, "dfad": 0.364},

@@ -68,7 +68,9 @@ print(f"teacher accuracy {record['accuracy']:.1%}; budget {run_overrides}")
 #   spots and $S$ keeps fixing them.
 #
 # Each iteration makes $k$ student steps (`student_steps`), then one generator step (DFAD's
-# protocol). `methods.py` implements exactly these two lines.
+# protocol). `ddad_lite/methods/adversarial.py` implements exactly these two lines; the loop
+# around them is the engine's (`ddad_lite/engine.py`). The methods, their objectives and the
+# settings their authors published are summarised in `docs/reference.md`.
 #
 # Setting $\beta = 0$ gives **BN-only** (images like the data, but not aimed at the student);
 # $\alpha = 0$ gives **DFAD** (adversarial only: images aimed at the student, but free to drift

@@ -97,6 +97,10 @@ history = load_history(run_dir)
 viz.history_figure(history, teacher_score=record["accuracy"],
                    title=f"DDAD on {dataset} ({profile} profile)")
 
+# %% [markdown]
+# Below, our run beside the published anchors (`docs/reference.md` lists them with their
+# sources). Every published number is the best evaluation on the test split during training.
+
 # %%
 display(Markdown(anchor_table(metrics)))
 

@@ -72,7 +72,8 @@ print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; every method: {cfg.iterat
 # method's loss $\mathcal{L}_S$, then one step of whatever synthesises $x$
 # (`method.generator_step`: one Adam step of $G$ on $\mathcal{L}_G$, or for DeepInversion a few
 # Adam steps on the pixels themselves). The methods are in `ddad_lite/methods/`, one file
-# each.
+# each; `docs/reference.md` summarises each method's paper and which details the kit had to
+# choose itself.
 
 # %%
 rows = compare_methods(methods, profile=profile, seeds=seeds, teacher=teacher,
