@@ -105,9 +105,7 @@ viz.history_figure(history, teacher_score=record["accuracy"],
 display(Markdown(anchor_table(metrics)))
 
 # %%
-from ddad_lite.viz.widgets import load_snapshots
-
-viz.snapshot_figure(load_snapshots(run_dir)[-1], class_names=info.class_names)
+viz.snapshot_figure(viz.load_snapshots(run_dir)[-1], class_names=info.class_names)
 
 # %%
 write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],

@@ -36,18 +36,17 @@ method = "ddad"  # "ddad", "dfad" or "bn_only"
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
-import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
+import ddad_lite.viz as viz
 from ddad_lite.checkpoint import load_torch
 from ddad_lite.config import make_config
 from ddad_lite.data import dataset_info, get_dataset
 from ddad_lite.experiment import load_history, run_or_load
 from ddad_lite.series import series_paths, write_key_figures
 from ddad_lite.teacher import load_or_train_teacher
-from ddad_lite.viz.segmentation import (comparison_table, plot_miou_curves, show_ground_truth,
-                                        show_masks, snapshot_browser)
+from ddad_lite.viz.segmentation import comparison_table
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
@@ -84,8 +83,7 @@ teacher, teacher_record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=pa
 print(f"teacher mIoU on the {dataset} test split: {teacher_record['accuracy']:.3f} "
       f"(sha256 {teacher_record['sha256'][:12]}...)")
 test_split = get_dataset(dataset, "test", cfg.data_root)
-show_ground_truth(teacher, test_split, info, n=6, device=device)
-plt.show()
+viz.ground_truth_figure(teacher, test_split, info, n=6, device=device)
 
 # %% [markdown]
 # ## 2 · The game on dense outputs
@@ -124,22 +122,22 @@ print({k: metrics[k] for k in ("teacher_miou", "student_miou", "mean_student_mio
 # shows the last snapshot; the slider below browses all of them (in a live kernel).
 
 # %%
-show_masks(snapshots[-1], info, n=8)
-plt.show()
+viz.mask_figure(snapshots[-1], info, n=8)
 
 # %%
-snapshot_browser(snapshots, info, n=8)
+viz.mask_browser(snapshots, info, n=8)
 
 # %% [markdown]
 # ## 4 · The student's mIoU over training
 #
-# The final value is the result; the mean over training says how steady it was; the best is
+# The losses of training on the left, the student's mIoU on the real test split on the right
+# (the teacher's as a dashed line). The final value is the result; the mean over training says how steady it was; the best is
 # chosen on the test split itself and is therefore optimistic (it is reported, not selected).
 
 # %%
-ax = plot_miou_curves(history, teacher_miou=metrics["teacher_miou"])
-ax.set_title(f"{method} on {dataset} ({profile})")
-plt.show()
+display(viz.history_figure(history, metric="student_miou",
+                           teacher_score=metrics["teacher_miou"],
+                           title=f"{method} on {dataset} ({profile})"))
 per_class = history["eval"][-1]["student_per_class_iou"]
 names = info.class_names or range(info.num_classes)
 print("student IoU per class:",

@@ -34,16 +34,14 @@ base_method = "ddad"  # the generative method replay is added to: "ddad", "dfad"
 import json
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
+import ddad_lite.viz as viz
 from ddad_lite.compare import compare_methods, markdown_table, summarize
 from ddad_lite.config import make_config
 from ddad_lite.series import series_budget, series_paths
 from ddad_lite.teacher import load_or_train_teacher
-from ddad_lite.viz.replay import (plot_accuracy_curves, plot_replay_memory,
-                                  replay_samples_from_run, show_images)
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
@@ -100,9 +98,9 @@ summary = summarize(rows)
 display(Markdown(markdown_table(summary)))
 
 # %%
-fig = plot_accuracy_curves(rows, title=f"{base_method} with and without replay")
+fig = viz.accuracy_curves(rows, title=f"{base_method} with and without replay")
 fig.savefig(out / "forgetting_curves.png", dpi=120, bbox_inches="tight")
-plt.show()
+fig
 
 # %% [markdown]
 # Thin lines are single seeds, bold lines their mean. Look for the dips: each is the
@@ -113,18 +111,16 @@ plt.show()
 # %% [markdown]
 # ## What the VAE replays
 #
-# Samples $x' = V(z')$ of the replay run's VAE (seed 0, end of training), beside the
+# Samples $x' = V(z')$ of the replay run's VAE (seed 0, end of training), in the row below the
 # generator's own samples at the same moment.
 
 # %%
 replay_row = next(r for r in rows if r["method"].endswith("+replay"))
-replayed = replay_samples_from_run(replay_row["run_dir"], n=32)
-snapshots = torch.load(Path(replay_row["run_dir"]) / "snapshots.pt", weights_only=True)
-fig, (ax_g, ax_v) = plt.subplots(1, 2, figsize=(12, 3.6))
-show_images(snapshots[-1]["images"][:32], ax=ax_g, title="G(z): novel samples")
-show_images(replayed, ax=ax_v, title="V(z'): replayed samples")
+replayed = viz.replay_samples_from_run(replay_row["run_dir"], n=16)
+snapshots = viz.load_snapshots(replay_row["run_dir"])
+fig = viz.replay_samples_figure(snapshots[-1]["images"], replayed, n=16)
 fig.savefig(out / "replay_samples.png", dpi=120, bbox_inches="tight")
-plt.show()
+fig
 
 # %% [markdown]
 # The VAE's samples are blurrier than the generator's (an L1/KL-trained VAE averages),
@@ -136,9 +132,9 @@ plt.show()
 
 # %%
 metrics = json.loads((Path(replay_row["run_dir"]) / "metrics.json").read_text())
-fig = plot_replay_memory(metrics)
+fig = viz.replay_memory_figure(metrics)
 fig.savefig(out / "replay_memory.png", dpi=120, bbox_inches="tight")
-plt.show()
+display(fig)
 ratio = metrics["replay_equivalent_samples_bytes"] / metrics["replay_memory_bytes"]
 print(f"VAE: {metrics['replay_memory_bytes'] / 2**20:.1f} MiB; the "
       f"{metrics['replay_samples_seen']:,} images it replaces: "

@@ -37,18 +37,15 @@ methods = ["dfad", "bn_only", "ddad", "dafl", "deepinv", "adv_fc", "ddad+replay"
 # %%
 # Derived settings (anything computed from the parameters lives here).
 import json
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
+import ddad_lite.viz as viz
 from ddad_lite.compare import compare_methods, markdown_table, summarize
 from ddad_lite.config import make_config
 from ddad_lite.series import series_budget, series_paths
 from ddad_lite.teacher import load_or_train_teacher
-from ddad_lite.viz.comparison import plot_method_comparison
-from ddad_lite.viz.replay import plot_accuracy_curves
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
@@ -85,12 +82,14 @@ table = markdown_table(summary)
 display(Markdown(table))
 
 # %%
-fig = plot_method_comparison(summary)
+fig = viz.method_comparison_figure(summary)
 fig.savefig(out / "comparison.png", dpi=120, bbox_inches="tight")
-plt.show()
-fig = plot_accuracy_curves(rows, title="Accuracy during training, every method")
+fig
+
+# %%
+fig = viz.accuracy_curves(rows, title="Accuracy during training, every method")
 fig.savefig(out / "curves.png", dpi=120, bbox_inches="tight")
-plt.show()
+fig
 
 # %% [markdown]
 # ## Reading the table
