@@ -5,11 +5,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast reproduce reproduce-smoke lab lint bench clean-runs
+.PHONY: help venv test test-fast reproduce reproduce-smoke notebooks lab lint bench clean-runs
 
 help:
 	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
 	@echo "make test       run the test suite (includes the smoke notebook series)"
+	@echo "make notebooks  rebuild notebooks/NN_*.ipynb from their scripts in notebooks/src/"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make lint       ruff over the package and tests"
 	@echo "make bench      throughput benchmark, engine vs the reference loop"
@@ -36,6 +37,11 @@ reproduce: venv
 
 reproduce-smoke: venv
 	$(BIN)/python -m ddad_lite reproduce --profile smoke
+
+# The notebooks are built from percent scripts, notebooks/src/NN_name.py: edit a script, then
+# rebuild (only the notebooks whose text changes are rewritten). `--check` only compares.
+notebooks: venv
+	$(BIN)/python -m ddad_lite.runner.notebook_source
 
 # JupyterLab refuses to start as root (e.g. in a container) unless told to.
 lab: venv

@@ -79,6 +79,38 @@ def test_scenes_smoke_distillation_writes_miou(tmp_path, teacher_cache):
     assert snap["student_pred"].shape == (cfg.snapshot_size, size, size)
 
 
+def test_mask_figures_and_browser_show_images_and_both_masks():
+    import matplotlib.pyplot as plt
+
+    import ddad_lite.viz as viz
+
+    info = dataset_info("scenes")
+    g = torch.Generator().manual_seed(0)
+    snapshots = [{"iteration": it,
+                  "images": torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8, generator=g),
+                  "teacher_pred": torch.randint(0, 6, (4, 8, 8), generator=g).to(torch.uint8),
+                  "student_pred": torch.randint(0, 6, (4, 8, 8), generator=g).to(torch.uint8)}
+                 for it in (10, 20)]
+    snapshots[0]["student_pred"] = snapshots[0]["teacher_pred"].clone()  # full agreement
+    fig = viz.mask_figure(snapshots[0], info, n=3)
+    assert sum(len(ax.images) for ax in fig.axes) == 9  # images, T's masks, S's masks
+    assert [ax.get_title() for ax in fig.axes[6:9]] == ["agree 100%"] * 3
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(CLASS_NAMES)
+
+    browser = viz.mask_browser(snapshots, info, n=3)
+    assert "iteration 20" in browser.caption.value
+    last = bytes(browser.image.value)
+    browser.step.value = 0  # as a user moving the slider
+    assert "iteration 10" in browser.caption.value and "100%" in browser.caption.value
+    assert bytes(browser.image.value) != last and bytes(browser.image.value).startswith(b"\x89PNG")
+    assert sum(len(ax.images) for ax in browser.figure().axes) == 9
+
+    model = build("segnet_student", num_classes=info.num_classes)
+    fig = viz.ground_truth_figure(model, get_dataset("scenes", "test", size=4), info, n=2)
+    assert sum(len(ax.images) for ax in fig.axes) == 6  # images, labels, predictions
+    assert plt.get_fignums() == []
+
+
 @pytest.mark.shared_data
 def test_camvid_smoke_distillation_from_the_shared_archive(tmp_path):
     archive = SHARED_DATA / "camvid-jpeg.zip"

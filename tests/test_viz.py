@@ -1,14 +1,18 @@
-"""viz: static figures have content; widgets build from fake snapshots and follow the slider."""
+"""viz: static figures have content and come back closed; widgets build from fake snapshots
+and follow the slider."""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import ddad_lite.viz as viz  # noqa: E402
+from ddad_lite.data import dataset_info, get_dataset  # noqa: E402
 from ddad_lite.inversion import measure_bn  # noqa: E402
 
 CLASSES = tuple(f"c{i}" for i in range(10))
@@ -29,6 +33,18 @@ def fake_snapshots(n=3, size=12):
                     "student_conf": torch.rand(size, generator=g),
                     "teacher_class_entropy": 0.9})
     return out
+
+
+def fake_mask_snapshots(n=2, size=4, pixels=8, num_classes=6):
+    g = torch.Generator().manual_seed(1)
+    return [{"iteration": 5 * (k + 1),
+             "images": torch.randint(0, 256, (size, 3, pixels, pixels), dtype=torch.uint8,
+                                     generator=g),
+             "teacher_pred": torch.randint(0, num_classes, (size, pixels, pixels),
+                                           generator=g).to(torch.uint8),
+             "student_pred": torch.randint(0, num_classes, (size, pixels, pixels),
+                                           generator=g).to(torch.uint8)}
+            for k in range(n)]
 
 
 def drawn(fig):
@@ -109,3 +125,74 @@ def test_frame_browser_follows_slider():
     before = bytes(browser.image.value)
     browser.step.value = 0
     assert "iteration 0" in browser.caption.value and bytes(browser.image.value) != before
+
+
+# ---- every figure of the family comes back closed ------------------------------------------
+def tiny_bn_teacher():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 4, 3),
+                        nn.BatchNorm2d(4))
+    net[1].running_mean.fill_(0.3)
+    return net.eval()
+
+
+def every_figure():
+    """(name, call) for every figure function and browser that viz exports."""
+    snaps, masks = fake_snapshots(), fake_mask_snapshots()
+    frames = [s["images"] for s in snaps]
+    history = {"train": [{"iteration": i, "loss_S": 1 / i} for i in range(1, 4)],
+               "eval": [{"iteration": i, "student_acc": 0.2 * i, "student_miou": 0.1 * i}
+                        for i in (1, 3)],
+               "bn_layers": [{"iteration": 1, "a": 1.0}]}
+    rows = measure_bn(tiny_bn_teacher(), torch.randn(4, 3, 8, 8))
+    scenes = dataset_info("scenes")
+    summary = [{"method": m, "final": 0.5, "mean": 0.4, "best": 0.6, "final_std": 0.0,
+                "mean_std": 0.0, "best_std": 0.0, "forgetting": 0.1, "forgetting_std": 0.0,
+                "wall_seconds": 3.0, "wall_seconds_std": 0.0} for m in ("a", "b")]
+    curve_rows = [{"method": m, "seed": s, "curve": [(0, 0.1 * s), (10, 0.3)]}
+                  for m in ("a", "b") for s in (0, 1)]
+    memory = {"replay_memory_bytes": 2**20, "replay_equivalent_samples_bytes": 2**24,
+              "replay_equivalent_samples_bytes_float32": 2**26, "replay_samples_seen": 5000}
+    return {
+        "image_grid": lambda: viz.image_grid(snaps[0]["images"], labels=[1] * 12),
+        "snapshot_figure": lambda: viz.snapshot_figure(snaps[0], class_names=CLASSES),
+        "frames_figure": lambda: viz.frames_figure(frames, [1, 2, 3]),
+        "dataset_grid": lambda: viz.dataset_grid(get_dataset("shapes", "test", size=40),
+                                                 info=dataset_info("shapes"), per_class=1),
+        "loss_curve": lambda: viz.loss_curve([3.0, 2.0]),
+        "history_figure": lambda: viz.history_figure(history, teacher_score=0.9),
+        "compare_curves": lambda: viz.compare_curves({"x": history}),
+        "bn_match_figure": lambda: viz.bn_match_figure(rows),
+        "bn_layer_bars": lambda: viz.bn_layer_bars({r["name"]: r["R"] for r in rows}),
+        "bn_layers_over_time": lambda: viz.bn_layers_over_time(history["bn_layers"]),
+        "mask_figure": lambda: viz.mask_figure(masks[0], scenes, n=3),
+        "ground_truth_figure": lambda: viz.ground_truth_figure(
+            nn.Conv2d(3, scenes.num_classes, 1), get_dataset("scenes", "test", size=4), scenes,
+            n=2),
+        "accuracy_curves": lambda: viz.accuracy_curves(curve_rows),
+        "replay_samples_figure": lambda: viz.replay_samples_figure(frames[0], frames[1], n=4),
+        "replay_memory_figure": lambda: viz.replay_memory_figure(memory),
+        "method_comparison_figure": lambda: viz.method_comparison_figure(summary),
+        "snapshot_browser": lambda: viz.snapshot_browser(snaps, class_names=CLASSES),
+        "frame_browser": lambda: viz.frame_browser(frames, [1, 2, 3]),
+        "mask_browser": lambda: viz.mask_browser(masks, scenes, n=2),
+    }
+
+
+# What viz exports that makes no figure.
+NOT_FIGURES = {"FrameBrowser", "MaskBrowser", "SnapshotBrowser", "colorize", "layer_statistics",
+               "load_snapshots", "replay_samples_from_run"}
+
+
+def test_every_figure_function_is_tried_below():
+    assert set(every_figure()) == set(viz.__all__) - NOT_FIGURES
+
+
+@pytest.mark.parametrize("name", sorted(every_figure()))
+def test_every_figure_comes_back_closed(name):
+    plt.close("all")
+    made = every_figure()[name]()
+    assert plt.get_fignums() == [], f"{name} left a figure open in pyplot"
+    fig = made.figure() if hasattr(made, "figure") and callable(made.figure) else made
+    assert drawn(fig) > 0
+    assert plt.get_fignums() == []

@@ -1,27 +1,57 @@
-"""Pictures of runs: image grids, curves, BN-statistic plots and widget browsers.
+"""Pictures of runs: one family of figures and browsers over what the engine records.
 
 viz reads what the engine and the experiments produce (snapshots, histories, BN hooks,
-metrics); nothing upstream imports it. Every widget has a static twin returning a matplotlib
-Figure, because a headless run (papermill, nbval) keeps a widget's picture only in widget
-state.
+metrics); nothing upstream imports it. Its conventions:
 
-  images.py   grids of images, with T's and S's predictions
-  curves.py   loss and accuracy curves, ablation comparisons
-  bn.py       per-layer BN mean/variance match and R_l bars
-  widgets.py  ipywidgets browsers over snapshots and inversion frames
-  replay.py   forgetting curves with and without pseudo replay, VAE samples, memory
-  comparison.py  the method comparison: final, mean and best accuracy, time, forgetting
-  segmentation.py  images beside T's and S's masks, mIoU curves, a mask browser
+- One image grid, `image_grid`: every picture made of images (snapshots, inversion frames,
+  dataset examples, segmentation masks, replayed samples) is laid out by it.
+- Every function that makes a figure returns a matplotlib Figure that is already closed in
+  pyplot (`images.done`): a notebook shows it exactly once, as the cell's value or through
+  `display(fig)`, `fig.savefig` still works, and no figure is left open behind it.
+- Every widget has a static twin, the figure function it draws with (its `figure()`),
+  because a headless run (papermill, nbval) keeps a widget's picture only in widget state.
+
+The family, by file:
+
+  images.py        image_grid, snapshot_figure, frames_figure, dataset_grid (and `done`)
+  curves.py        loss_curve, history_figure (losses and the student's accuracy or mIoU),
+                   compare_curves (several runs, e.g. an ablation)
+  bn.py            bn_match_figure, bn_layer_bars, bn_layers_over_time (per-layer R_l)
+  segmentation.py  mask_figure (G(z) with T's and S's masks), ground_truth_figure, and the
+                   markdown comparison_table beside DFAD's numbers
+  replay.py        accuracy_curves (seeds and their mean), replay_samples_figure,
+                   replay_memory_figure, replay_samples_from_run
+  comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time)
+  widgets.py       snapshot_browser, frame_browser, mask_browser (ipywidgets), and
+                   load_snapshots (a run's snapshots.pt)
 """
 
 from .bn import bn_layer_bars, bn_layers_over_time, bn_match_figure, layer_statistics
+from .comparison import method_comparison_figure
 from .curves import compare_curves, history_figure, loss_curve
 from .images import dataset_grid, frames_figure, image_grid, snapshot_figure
-from .widgets import FrameBrowser, SnapshotBrowser, frame_browser, snapshot_browser
+from .replay import (
+    accuracy_curves,
+    replay_memory_figure,
+    replay_samples_figure,
+    replay_samples_from_run,
+)
+from .segmentation import colorize, ground_truth_figure, mask_figure
+from .widgets import (
+    FrameBrowser,
+    MaskBrowser,
+    SnapshotBrowser,
+    frame_browser,
+    load_snapshots,
+    mask_browser,
+    snapshot_browser,
+)
 
 __all__ = [
-    "FrameBrowser", "SnapshotBrowser", "bn_layer_bars", "bn_layers_over_time",
-    "bn_match_figure", "compare_curves", "dataset_grid", "frame_browser", "frames_figure",
-    "history_figure", "image_grid", "layer_statistics", "loss_curve", "snapshot_browser",
-    "snapshot_figure",
+    "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "accuracy_curves", "bn_layer_bars",
+    "bn_layers_over_time", "bn_match_figure", "colorize", "compare_curves", "dataset_grid",
+    "frame_browser", "frames_figure", "ground_truth_figure", "history_figure", "image_grid",
+    "layer_statistics", "load_snapshots", "loss_curve", "mask_browser", "mask_figure",
+    "method_comparison_figure", "replay_memory_figure", "replay_samples_figure",
+    "replay_samples_from_run", "snapshot_browser", "snapshot_figure",
 ]

@@ -1,15 +1,18 @@
-"""Plots for the method comparison: accuracy (final, mean, best), forgetting and wall time.
+"""The method comparison's figure: accuracy (final, mean, best), forgetting and wall time.
 
-    plot_method_comparison(summary)   three panels from `ddad_lite.compare.summarize(rows)`;
-                                      error bars are the standard deviation over seeds
+    method_comparison_figure(summary)   three panels from `ddad_lite.compare.summarize(rows)`;
+                                        error bars are the standard deviation over seeds
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from .images import done
 
 
-def plot_method_comparison(summary: list[dict], *, percent: bool = True):
+def method_comparison_figure(summary: list[dict], *, percent: bool = True) -> Figure:
     """Grouped bars of final, mean and best accuracy; bars of forgetting and wall time."""
     scale = 100.0 if percent else 1.0
     methods = [e["method"] for e in summary]
@@ -35,4 +38,4 @@ def plot_method_comparison(summary: list[dict], *, percent: bool = True):
         ax.set_xticks(list(xs), methods, rotation=35, ha="right")
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    return fig
+    return done(fig)

@@ -1,26 +1,29 @@
-"""Plots for generative pseudo replay: forgetting curves, replayed samples, memory.
+"""Figures of generative pseudo replay: forgetting curves, replayed samples, memory.
 
-    plot_accuracy_curves(rows)            accuracy over training, one colour per method, a thin
-                                          line per seed and the mean over seeds in bold
-    show_images(images, title=...)        a grid of uint8 images (e.g. the VAE's samples)
-    plot_replay_memory(metrics)           the VAE's bytes beside storing the samples it replaces
+    accuracy_curves(rows)                   accuracy over training, one colour per method, a
+                                            thin line per seed and the mean over seeds in bold
+    replay_samples_figure(novel, replayed)  G's samples above the VAE's (an `image_grid`)
+    replay_memory_figure(metrics)           the VAE's bytes beside storing the samples it
+                                            replaces
+    replay_samples_from_run(run_dir)        samples of a "+replay" run's saved VAE
 
 `rows` are those of `ddad_lite.compare.compare_methods` (each with a `curve` of
-(iteration, accuracy) pairs).
+(iteration, accuracy) pairs). Every figure is returned closed (`images.done`).
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import torch
-from torchvision.utils import make_grid
+from matplotlib.figure import Figure
+
+from .images import done, image_grid
 
 
-def plot_accuracy_curves(rows: list[dict], *, ax=None, percent: bool = True,
-                         title: str = "Student accuracy during training"):
+def accuracy_curves(rows: list[dict], *, percent: bool = True,
+                    title: str = "Student accuracy during training") -> Figure:
     """Accuracy against iteration for each method: seeds thin, their mean bold."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = plt.subplots(figsize=(6.5, 4))
     scale = 100.0 if percent else 1.0
     methods = list(dict.fromkeys(r["method"] for r in rows))
     for i, method in enumerate(methods):
@@ -38,28 +41,24 @@ def plot_accuracy_curves(rows: list[dict], *, ax=None, percent: bool = True,
     ax.set_ylabel("test accuracy" + (" (%)" if percent else ""))
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
-    return ax.figure
+    if methods:
+        ax.legend()
+    fig.tight_layout()
+    return done(fig)
 
 
-def show_images(images: torch.Tensor, *, nrow: int = 8, ax=None, title: str = ""):
-    """A grid of images given as uint8 (N, C, H, W) or floats in [0, 1]."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(nrow * 0.8, (len(images) + nrow - 1) // nrow * 0.8 + 0.4))
-    x = images.float() / 255 if images.dtype == torch.uint8 else images.float().clamp(0, 1)
-    grid = make_grid(x, nrow=nrow, padding=1, pad_value=1.0)
-    ax.imshow(grid.permute(1, 2, 0).squeeze(-1).numpy(),
-              cmap="gray" if grid.shape[0] == 1 else None)
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
-    return ax.figure
+def replay_samples_figure(novel: torch.Tensor, replayed: torch.Tensor, *, n: int = 16,
+                          title: str | None = None) -> Figure:
+    """`n` of the generator's novel samples x = G(z) in one row, `n` of the VAE's replayed
+    samples x' = V(z') in the row below (uint8 or [0, 1] images)."""
+    n = min(n, len(novel), len(replayed))
+    return image_grid(list(novel[:n]) + list(replayed[:n]), ncols=n, cell_inches=0.8,
+                      row_labels=("G(z)\nnovel", "V(z')\nreplayed"), title=title)
 
 
-def plot_replay_memory(metrics: dict, *, ax=None):
+def replay_memory_figure(metrics: dict) -> Figure:
     """Bytes the VAE holds vs bytes to store every synthetic image it replaces (log scale)."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = plt.subplots(figsize=(6, 3))
     labels = ["VAE parameters", "stored samples\n(uint8)", "stored samples\n(float32)"]
     values = [metrics["replay_memory_bytes"], metrics["replay_equivalent_samples_bytes"],
               metrics["replay_equivalent_samples_bytes_float32"]]
@@ -70,8 +69,8 @@ def plot_replay_memory(metrics: dict, *, ax=None):
     ax.set_xscale("log")
     ax.set_xlabel("memory (MiB, log scale)")
     ax.set_title(f"Replay memory after {metrics['replay_samples_seen']:,} synthetic images")
-    ax.figure.tight_layout()
-    return ax.figure
+    fig.tight_layout()
+    return done(fig)
 
 
 def replay_samples_from_run(run_dir, *, n: int = 32, seed: int = 0) -> torch.Tensor:

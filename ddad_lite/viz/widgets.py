@@ -1,14 +1,18 @@
-"""ipywidgets browsers: step through generated images as a student would.
+"""ipywidgets browsers: step through what a run recorded, iteration by iteration.
 
-`SnapshotBrowser` walks the engine's snapshots (`distiller.snapshots` or a run's
-`snapshots.pt`): a step slider picks the iteration, a class filter keeps the images T assigns
-to one class, and every image is captioned with T's and S's predictions. `FrameBrowser` walks
-the frames of an inversion (one batch of images across iterations).
-
-The picture is a PNG in an `ipywidgets.Image` and the predictions are text in an
+Every browser is a `Browser`: an iteration slider, the picture of the chosen iteration and a
+caption. The picture is a PNG in an `ipywidgets.Image` and the caption text in an
 `ipywidgets.HTML`, so the widget state holds what the user sees (a test can read it back).
-Each browser has a static twin in images.py (`snapshot_figure`, `frames_figure`) for
-headless runs, where a widget's picture lives only in widget state.
+Each browser draws with its static twin, a function of the family returning a closed figure,
+which `figure()` returns for headless runs (papermill, nbval), where a widget's picture lives
+only in widget state:
+
+    SnapshotBrowser / snapshot_browser   engine snapshots (`distiller.snapshots`, a run's
+                                         snapshots.pt) with a class filter and T's and S's
+                                         predictions; twin `snapshot_figure`
+    FrameBrowser / frame_browser         the frames of an inversion; twin `image_grid`
+                                         (one frame), `frames_figure` (one image over frames)
+    MaskBrowser / mask_browser           snapshots of a segmentation run; twin `mask_figure`
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from .images import _name, frames_figure, image_grid, select, snapshot_figure
+from .segmentation import mask_figure
 
 
 def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
@@ -44,32 +49,51 @@ def load_snapshots(snapshots) -> list[dict]:
     return snapshots
 
 
+class Browser(widgets.VBox):
+    """An iteration slider (and any `controls`), the picture of `figure()` and the caption of
+    `describe()`; subclasses say what those are. The slider starts at the last iteration."""
+
+    def __init__(self, iterations: list, *, controls: tuple = ()):
+        self.step = widgets.SelectionSlider(
+            options=[(str(it), k) for k, it in enumerate(iterations)],
+            value=len(iterations) - 1, description="iteration", continuous_update=False)
+        self.image = widgets.Image(format="png")
+        self.caption = widgets.HTML()
+        for control in (self.step, *controls):
+            control.observe(self._update, names="value")
+        super().__init__([widgets.HBox([self.step, *controls]), self.image, self.caption])
+        self._update()
+
+    def figure(self) -> Figure:
+        """The static twin of what the browser shows now."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The HTML under the picture."""
+        raise NotImplementedError
+
+    def _update(self, change=None):
+        self.image.value = figure_png(self.figure())
+        self.caption.value = self.describe()
+
+
 ALL = -1  # the class filter's "all classes" (a Dropdown's None would mean "nothing chosen")
 
 
-class SnapshotBrowser(widgets.VBox):
+class SnapshotBrowser(Browser):
     """Slider over snapshots, class filter, image grid with T and S predictions."""
 
     def __init__(self, snapshots, *, class_names=None, ncols: int = 8, max_images: int = 32):
         self.snapshots = load_snapshots(snapshots)
         self.class_names = class_names
         self.ncols, self.max_images = ncols, max_images
-        iterations = [s["iteration"] for s in self.snapshots]
         num_classes = len(class_names) if class_names else 1 + max(
             int(s["teacher_pred"].max()) for s in self.snapshots)
-        self.step = widgets.SelectionSlider(
-            options=[(str(it), k) for k, it in enumerate(iterations)], value=len(iterations) - 1,
-            description="iteration", continuous_update=False)
         self.class_filter = widgets.Dropdown(
             options=[("all", ALL)] + [(_name(c, class_names), c) for c in range(num_classes)],
             value=ALL, description="T says")
-        self.image = widgets.Image(format="png")
-        self.caption = widgets.HTML()
-        self.step.observe(self._update, names="value")
-        self.class_filter.observe(self._update, names="value")
-        super().__init__([widgets.HBox([self.step, self.class_filter]), self.image,
-                          self.caption])
-        self._update()
+        super().__init__([s["iteration"] for s in self.snapshots],
+                         controls=(self.class_filter,))
 
     @property
     def snapshot(self) -> dict:
@@ -88,18 +112,16 @@ class SnapshotBrowser(widgets.VBox):
                  _name(int(s["student_pred"][i]), self.class_names)) for i in idx]
 
     def figure(self) -> Figure:
-        """The static twin of what the browser shows now."""
         return snapshot_figure(self.snapshot, class_names=self.class_names,
                                class_filter=self.chosen_class, ncols=self.ncols,
                                max_images=self.max_images)
 
-    def _update(self, change=None):
-        self.image.value = figure_png(self.figure())
+    def describe(self) -> str:
         pairs = self.predictions()
         agree = sum(t == s for t, s in pairs)
         items = ", ".join(f"T {html.escape(t)} / S {html.escape(s)}" for t, s in pairs)
-        self.caption.value = (f"<b>iteration {self.snapshot['iteration']}</b>: {len(pairs)} "
-                              f"images, S agrees with T on {agree}. <small>{items}</small>")
+        return (f"<b>iteration {self.snapshot['iteration']}</b>: {len(pairs)} images, S agrees "
+                f"with T on {agree}. <small>{items}</small>")
 
 
 def snapshot_browser(snapshots, *, class_names=None, **kw) -> SnapshotBrowser:
@@ -107,7 +129,7 @@ def snapshot_browser(snapshots, *, class_names=None, **kw) -> SnapshotBrowser:
     return SnapshotBrowser(snapshots, class_names=class_names, **kw)
 
 
-class FrameBrowser(widgets.VBox):
+class FrameBrowser(Browser):
     """Slider over the frames of an inversion: the whole batch at one iteration."""
 
     def __init__(self, frames: list, iterations: list, *, ncols: int = 8, max_images: int = 32):
@@ -115,24 +137,15 @@ class FrameBrowser(widgets.VBox):
             raise ValueError("no frames to browse")
         self.frames, self.iterations = frames, list(iterations)
         self.ncols, self.max_images = ncols, max_images
-        self.step = widgets.SelectionSlider(
-            options=[(str(it), k) for k, it in enumerate(self.iterations)],
-            value=len(self.iterations) - 1, description="iteration", continuous_update=False)
-        self.image = widgets.Image(format="png")
-        self.caption = widgets.HTML()
-        self.step.observe(self._update, names="value")
-        super().__init__([self.step, self.image, self.caption])
-        self._update()
+        super().__init__(self.iterations)
 
     def figure(self) -> Figure:
-        """The static twin of what the browser shows now."""
         k = self.step.value
         return image_grid(self.frames[k][:self.max_images], ncols=self.ncols,
                           title=f"iteration {self.iterations[k]}")
 
-    def _update(self, change=None):
-        self.image.value = figure_png(self.figure())
-        self.caption.value = f"<b>iteration {self.iterations[self.step.value]}</b>"
+    def describe(self) -> str:
+        return f"<b>iteration {self.iterations[self.step.value]}</b>"
 
 
 def frame_browser(frames: list, iterations: list, **kw) -> FrameBrowser:
@@ -140,5 +153,35 @@ def frame_browser(frames: list, iterations: list, **kw) -> FrameBrowser:
     return FrameBrowser(frames, iterations, **kw)
 
 
-__all__ = ["FrameBrowser", "SnapshotBrowser", "figure_png", "frame_browser", "frames_figure",
-           "load_snapshots", "snapshot_browser"]
+class MaskBrowser(Browser):
+    """Slider over the snapshots of a segmentation run: G(z), T's and S's masks."""
+
+    def __init__(self, snapshots, info, *, n: int = 8):
+        self.snapshots = load_snapshots(snapshots)
+        self.info, self.n = info, n
+        super().__init__([s["iteration"] for s in self.snapshots])
+
+    @property
+    def snapshot(self) -> dict:
+        return self.snapshots[self.step.value]
+
+    def figure(self) -> Figure:
+        return mask_figure(self.snapshot, self.info, n=self.n)
+
+    def describe(self) -> str:
+        s = self.snapshot
+        t, p = s["teacher_pred"][:self.n], s["student_pred"][:self.n]
+        agree = float((t == p).float().mean())
+        return (f"<b>iteration {s['iteration']}</b>: S agrees with T on {agree:.0%} of the "
+                f"pixels of these {len(t)} images")
+
+
+def mask_browser(snapshots, info, **kw) -> MaskBrowser:
+    """The browser over a segmentation run's snapshots (a list, a snapshots.pt path or a run
+    folder); static twin: `mask_figure`."""
+    return MaskBrowser(snapshots, info, **kw)
+
+
+__all__ = ["Browser", "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "figure_png",
+           "frame_browser", "frames_figure", "load_snapshots", "mask_browser",
+           "snapshot_browser"]

@@ -1,0 +1,1 @@
+"""Running and building the notebook series."""

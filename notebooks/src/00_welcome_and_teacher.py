@@ -1,0 +1,140 @@
+# %% [markdown]
+# # 00 · Welcome: data-free knowledge distillation, and the teacher
+#
+# **What you will learn**
+# - what knowledge distillation (KD) is, and why one would distil *without data*;
+# - the kit's embedded `shapes` dataset, which needs no download;
+# - the teacher T: trained once from a recipe, cached with a checksum, loaded afterwards;
+# - how to switch to real data (CIFAR-10/100, ...) and to a GPU.
+#
+# **How long:** `smoke` about 30 s; `quick` about 1 minute on a 2-core CPU (the teacher is
+# trained once, then loaded from the cache in seconds), seconds on a GPU; `full` trains a
+# 30-epoch teacher (about 10 minutes on a CPU, 1 minute on a GPU).
+
+# %% [markdown]
+# ## Knowledge distillation, with and without data
+#
+# A large **teacher** network $T$ is accurate but expensive. KD trains a small **student** $S$ to
+# imitate $T$'s outputs (logits) on inputs $x$, e.g. by minimising a discrepancy
+# $D(S(x), T(x))$ such as the mean absolute difference of logits. Usually the inputs are the
+# teacher's training images.
+#
+# Often those images cannot be shared (privacy, licences, size), while the trained teacher can.
+# **Data-free KD** makes the inputs instead: a **generator** $G$ maps noise $z \sim \mathcal N(0, I)$
+# to images $x = G(z)$, trained so that the images are useful for the transfer. Real data is only
+# used to *measure* the student, never to train it. The next notebooks build the DDAD objective
+# for $G$ step by step:
+#
+# $$L_G = \alpha\, L_{BN}(T, x) - \beta\, D(S(x), T(x)), \qquad L_S = D(S(x), T(x)).$$
+
+# %% tags=["parameters"]
+# Parameters (papermill replaces these; plain literals only, derived values go below).
+profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
+device = "cpu"  # "cuda" for a GPU
+out_dir = "runs/interactive/00_welcome_and_teacher"  # relative paths start at the project folder
+seed = 0  # the seed of the notebook's runs and of its own random draws
+cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
+data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
+
+# %%
+# Derived settings (anything computed from the parameters lives here).
+import torch
+from IPython.display import Markdown, display
+
+import ddad_lite.viz as viz
+from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
+from ddad_lite.series import series_config, series_paths, write_key_figures
+
+progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
+paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
+out = paths["out_dir"]
+torch.manual_seed(seed)
+
+cfg = series_config("shapes", "ddad", profile, device=device, seed=seed, progress=progress)
+info = dataset_info(cfg.dataset)
+print(f"profile {profile}: teacher {cfg.teacher} trained for {cfg.teacher_recipe.epochs} "
+      f"epoch(s); results in {out}")
+
+# %% [markdown]
+# ## The embedded `shapes` dataset
+#
+# Ten classes of 32x32 colour images drawn procedurally (no download): five solid shapes, two
+# outlines and three textures, with random colours, gradients, positions, scales, rotations and
+# noise. A linear classifier on pixels stays well under 60%; a small convnet passes 95%, so the
+# teacher holds real knowledge to distil.
+
+# %%
+test_set = get_dataset("shapes", "test", paths["data_root"])
+print(f"{len(test_set)} test images, classes: {', '.join(info.class_names)}")
+viz.dataset_grid(test_set, class_names=info.class_names, info=info, per_class=4)
+
+# %% [markdown]
+# ## The teacher
+#
+# `load_or_train_teacher(recipe)` trains the teacher of a recipe on first use (SGD with
+# momentum, one-cycle schedule, the train split only) and stores it in the cache with its
+# sha256 in `MANIFEST.json`; afterwards it only loads it. Every run records the teacher's
+# accuracy and checksum beside its results: retrained teachers land a point or two away from
+# published ones, and every downstream number moves with them.
+
+# %%
+teacher, record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
+                                        data_root=paths["data_root"], device=device,
+                                        progress=progress)
+print(f"teacher accuracy on the test split: {record['accuracy']:.1%} "
+      f"({'trained now' if record['trained_now'] else 'loaded from the cache'}; "
+      f"sha256 {record['sha256'][:12]}...)")
+
+# %%
+# The teacher's predictions on a few test images (title: true class, then T's prediction).
+from ddad_lite.inversion import to_uint8
+
+x, y = zip(*(test_set[i] for i in range(16)))
+x, y = torch.stack(x).to(device), torch.tensor(y)
+with torch.no_grad():
+    t_pred = teacher(x).argmax(1).cpu()
+viz.image_grid(to_uint8(x, info), labels=y, teacher_pred=t_pred, class_names=info.class_names)
+
+# %% [markdown]
+# ## Real data and a GPU
+#
+# The same code runs on real datasets once they are prepared (downloaded or imported, then
+# verified):
+#
+# ```bash
+# python -m ddad_lite data prepare cifar10            # or: --from /path/to/cifar-10-python.tar.gz
+# python -m ddad_lite teacher --dataset cifar10 --profile full --device cuda
+# ```
+#
+# In a notebook, set the parameters `device = "cuda"` (the engine checks that CUDA is there) and
+# use `series_config("cifar10", "ddad", profile, ...)`; notebook 03 does exactly this. Below: what
+# is prepared on this machine.
+
+# %%
+from ddad_lite.data.prepare import dataset_summary
+from ddad_lite.errors import UserError
+
+for name in ("shapes", "cifar10", "cifar100"):
+    try:
+        print(name, "->", dataset_summary(name, root=paths["data_root"])["splits"])
+    except UserError as e:
+        print(name, "-> not prepared:", e)
+
+# %%
+write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sha256"],
+                  teacher_trained_now=record["trained_now"], profile=profile)
+
+# %% [markdown]
+# ## Summary
+#
+# - Data-free KD transfers a teacher into a student using generated images only; real data only
+#   evaluates the student.
+# - `shapes` is a small embedded dataset on which every notebook runs in minutes on a CPU.
+# - The teacher is trained once per recipe and cached with its sha256 and accuracy.
+#
+# **Exercises**
+# 1. Set `profile = "smoke"` and re-run: how good is a teacher trained on 2000 images for one
+#    epoch? Why is that enough for a plumbing test but not for a lesson?
+# 2. Look at `checkpoints/teachers/MANIFEST.json`. Change the recipe (e.g. `epochs`) through
+#    `series_config(..., teacher_recipe={"epochs": 3})`: why does the cache file name change?
+# 3. Which classes does the teacher confuse? Compute a confusion matrix on the test split.

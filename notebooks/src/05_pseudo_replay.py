@@ -1,0 +1,186 @@
+# %% [markdown]
+# # 05 · Generative pseudo replay: forgetting made visible
+#
+# **What you will learn.** In adversarial data-free distillation the generator $G$ keeps moving
+# to wherever the student $S$ still disagrees with the teacher $T$. The student is always
+# trained on the *latest* synthetic samples, so it can forget what it learnt on earlier ones:
+# its accuracy on real data can fall as well as rise. You will
+#
+# 1. measure forgetting as the largest drop of the student's test accuracy from one evaluation
+#    to a later one (`forgetting_max_drop` in every run's `metrics.json`);
+# 2. add **generative pseudo replay** (PRE-DFKD, Binici et al. 2022): a small VAE $V$ learns the
+#    stream of synthetic samples and replays samples of the past into every student batch;
+# 3. look at what $V$ replays, and compare the memory $V$ holds with storing every synthetic
+#    image it replaces.
+#
+# **How long it takes.** `profile = "smoke"`: under a minute and a half on a 2-core CPU (the
+# numbers mean nothing). `profile = "quick"`: about 5 minutes on a 2-core CPU (six runs of the
+# series' 200-iteration schedule; DDAD's seed 0 is read back from notebook 02's run), well under a
+# minute on a GPU. The teacher is loaded from the cache (trained on first use; notebook 00
+# trains the same one).
+
+# %% tags=["parameters"]
+# Parameters (papermill replaces these; plain literals only, derived values go below).
+profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
+device = "cpu"  # "cuda" for a GPU
+out_dir = "runs/interactive/05_pseudo_replay"  # relative paths start at the project folder
+seeds = [0, 1, 2]  # one run per method and seed
+cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
+data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
+base_method = "ddad"  # the generative method replay is added to: "ddad", "dfad", "bn_only"
+
+# %%
+# Derived settings (anything computed from the parameters lives here).
+import json
+from pathlib import Path
+
+import torch
+from IPython.display import Markdown, display
+
+import ddad_lite.viz as viz
+from ddad_lite.compare import compare_methods, markdown_table, summarize
+from ddad_lite.config import make_config
+from ddad_lite.series import series_budget, series_paths
+from ddad_lite.teacher import load_or_train_teacher
+
+progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
+paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
+out = paths["out_dir"]
+torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
+
+# The series' shapes schedule (`series_budget`), the same for every method and seed. Runs are
+# kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
+budget = series_budget(profile)
+methods = [base_method, base_method + "+replay"]
+cfg = make_config("shapes", base_method, profile, device=device, progress=progress, **budget)
+teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
+                                data_root=paths["data_root"], device=device, progress=progress)
+print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; {cfg.iterations} iterations of "
+      f"k = {cfg.student_steps} student steps on batches of {cfg.batch_size}")
+
+# %% [markdown]
+# ## The student forgets
+#
+# Each iteration makes $k$ student steps on fresh samples $x = G(z)$, $z \sim \mathcal{N}(0, I)$,
+#
+# $$\mathcal{L}_S = D\big(S(x), T(x)\big),$$
+#
+# then one generator step (DDAD here:
+# $\mathcal{L}_G = \alpha\,\mathcal{L}_{BN} - \beta\,D(S(x), T(x))$: the generator seeks where the
+# student is still wrong, among images whose statistics the teacher's BN layers accept). We evaluate $S$ on the real test split every few
+# iterations (evaluation only: real data never trains it). With $a_1, a_2, \dots$ the
+# accuracies in order, the forgetting measure is
+#
+# $$\text{forgetting} = \max_{i < j} \,(a_i - a_j),$$
+#
+# the largest fall from any evaluation to a later one (0 for a curve that never falls).
+#
+# ## Pseudo replay
+#
+# A VAE $V$ learns, one Adam step per student step, every novel batch $x$ with its teacher
+# logits $t = T(x)$:
+#
+# $$\mathcal{L}_V = \lVert \hat x - x \rVert_1 + \lVert \hat t - t \rVert_1
+#   + \lambda_{KL}\,\mathrm{KL}\big(q(z' \mid x)\,\Vert\,\mathcal{N}(0, I)\big).$$
+#
+# After a warm-up, every student batch gains replayed samples $x' = V(z')$,
+# $z' \sim \mathcal{N}(0, I)$, labelled by the teacher, $t' = T(x')$:
+#
+# $$\mathcal{L}_S = D\big(S([x; x']),\, T([x; x'])\big).$$
+#
+# Both runs below use the same teacher, budget and seeds; only the `+replay` differs.
+
+# %%
+rows = compare_methods(methods, profile=profile, seeds=seeds, teacher=teacher,
+                       out_root=paths["shared_runs"], device=device, progress=progress,
+                       **budget)
+summary = summarize(rows)
+display(Markdown(markdown_table(summary)))
+
+# %%
+fig = viz.accuracy_curves(rows, title=f"{base_method} with and without replay")
+fig.savefig(out / "forgetting_curves.png", dpi=120, bbox_inches="tight")
+fig
+
+# %% [markdown]
+# Thin lines are single seeds, bold lines their mean. Look for the dips: each is the
+# student losing accuracy it had, while training only on what the generator shows it now.
+# `best` is chosen on the test split and therefore optimistic; `final` and `mean` are not
+# selected, which is why PRE-DFKD argues for them.
+
+# %% [markdown]
+# ## What the VAE replays
+#
+# Samples $x' = V(z')$ of the replay run's VAE (seed 0, end of training), in the row below the
+# generator's own samples at the same moment.
+
+# %%
+replay_row = next(r for r in rows if r["method"].endswith("+replay"))
+replayed = viz.replay_samples_from_run(replay_row["run_dir"], n=16)
+snapshots = viz.load_snapshots(replay_row["run_dir"])
+fig = viz.replay_samples_figure(snapshots[-1]["images"], replayed, n=16)
+fig.savefig(out / "replay_samples.png", dpi=120, bbox_inches="tight")
+fig
+
+# %% [markdown]
+# The VAE's samples are blurrier than the generator's (an L1/KL-trained VAE averages),
+# yet the teacher still labels them, and that label is what the student learns from.
+#
+# ## Memory: a model in place of a buffer
+#
+# Storing the synthetic samples themselves would grow with every batch; $V$'s size is fixed.
+
+# %%
+metrics = json.loads((Path(replay_row["run_dir"]) / "metrics.json").read_text())
+fig = viz.replay_memory_figure(metrics)
+fig.savefig(out / "replay_memory.png", dpi=120, bbox_inches="tight")
+display(fig)
+ratio = metrics["replay_equivalent_samples_bytes"] / metrics["replay_memory_bytes"]
+print(f"VAE: {metrics['replay_memory_bytes'] / 2**20:.1f} MiB; the "
+      f"{metrics['replay_samples_seen']:,} images it replaces: "
+      f"{metrics['replay_equivalent_samples_bytes'] / 2**20:.1f} MiB as uint8 ({ratio:.1f}x)")
+
+# %%
+# Key figures for the series' results table.
+by_method = {e["method"]: e for e in summary}
+plain, replay = by_method[methods[0]], by_method[methods[1]]
+key_figures = {
+    "notebook": "05_pseudo_replay",
+    "profile": profile,
+    "seeds": len(seeds),
+    "iterations": cfg.iterations,
+    f"{methods[0]}_final_acc": plain["final"],
+    f"{methods[0]}_mean_acc": plain["mean"],
+    f"{methods[0]}_forgetting": plain["forgetting"],
+    f"{methods[1]}_final_acc": replay["final"],
+    f"{methods[1]}_mean_acc": replay["mean"],
+    f"{methods[1]}_forgetting": replay["forgetting"],
+    "replay_memory_bytes": metrics["replay_memory_bytes"],
+    "replay_equivalent_samples_bytes": metrics["replay_equivalent_samples_bytes"],
+}
+(out / "key_figures.json").write_text(json.dumps(key_figures, indent=2) + "\n")
+key_figures
+
+# %% [markdown]
+# ## Summary
+#
+# - The student of adversarial data-free distillation can *forget*: its accuracy on real data
+#   falls at times, because it only ever trains on the generator's latest samples.
+#   `forgetting_max_drop` measures the largest such fall.
+# - Generative pseudo replay trains a VAE on the synthetic stream and mixes its samples,
+#   labelled by the teacher, into every student batch. How much it helps depends on the
+#   budget: compare the curves and the forgetting column over several seeds before
+#   concluding, since a single seed's dips are noisy.
+# - The VAE holds a fixed number of bytes, while a buffer of past samples grows with
+#   training; it also stores no sample verbatim.
+#
+# ## Exercises
+#
+# 1. Set `base_method = "dfad"` (no BN term). On `shapes` its generator drifts away from
+#    anything the teacher has seen and the student stays near chance: can replay help a student
+#    that never learnt anything to forget?
+# 2. Change `replay_fraction` (e.g. `budget["replay_fraction"] = 0.5`) and `replay_warmup`.
+#    When does replay start to pay off?
+# 3. Set `replay_logits=False`: the VAE then learns images only. Do its samples change?
+# 4. Forgetting is measured on the test split, which only *evaluates*. Why would choosing the
+#    run's `best` checkpoint on it be optimistic, and why are `final` and `mean` not?

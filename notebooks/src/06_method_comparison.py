@@ -1,0 +1,142 @@
+# %% [markdown]
+# # 06 · The method family on one engine
+#
+# **What you will learn.** DDAD builds on earlier data-free distillation methods and has been
+# extended since. Here every method runs through the *same* engine loop (k student steps, then
+# one generator step), with the same teacher, student, dataset and budget; only the recipe
+# changes. You will compare their final, mean and best accuracy, their wall time and how much
+# they forget, and read the numbers with the care a small budget asks for.
+#
+# | method | how samples $x$ are made | the student's loss |
+# | --- | --- | --- |
+# | `dfad` | $G$ maximises $D(S(x), T(x))$ | $D(S(x), T(x))$ |
+# | `bn_only` | $G$ matches $T$'s BN statistics | same |
+# | `ddad` | $G$: $\alpha\,\mathcal{L}_{BN} - \beta\,D(S(x), T(x))$ | same |
+# | `dafl` | $G$: one-hot + activation + information entropy of $T$ | KL at $\tau = 1$ |
+# | `deepinv` | pixels optimised: $\alpha\,\mathcal{L}_{BN}$ + CE + TV + $\ell_2$ | KL at $\tau = 1$ |
+# | `adv_fc` | as `ddad` | $D(S(x), T(x)) + w\,\mathcal{L}_{adv}(D_{fc})$ |
+# | `ddad+replay` | as `ddad`, plus VAE replay | on novel + replayed samples |
+#
+# **How long it takes.** `profile = "smoke"`: under a minute and a half on a 2-core CPU (the
+# numbers mean nothing). `profile = "quick"`: about 5 minutes on a 2-core CPU when run alone (seven
+# runs of the series' 200-iteration schedule), about 2 minutes after notebooks 02 and 05, whose
+# runs it reads back; under a minute on a GPU. The teacher comes from the cache (notebook 00
+# trains it).
+
+# %% tags=["parameters"]
+# Parameters (papermill replaces these; plain literals only, derived values go below).
+profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
+device = "cpu"  # "cuda" for a GPU
+out_dir = "runs/interactive/06_method_comparison"  # relative paths start at the project folder
+seeds = [0]  # one run per method and seed; [0, 1, 2] to see the spread
+cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
+data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
+# The methods to compare, in the table's order (each one a file in ddad_lite/methods/).
+methods = ["dfad", "bn_only", "ddad", "dafl", "deepinv", "adv_fc", "ddad+replay"]
+
+# %%
+# Derived settings (anything computed from the parameters lives here).
+import json
+
+import torch
+from IPython.display import Markdown, display
+
+import ddad_lite.viz as viz
+from ddad_lite.compare import compare_methods, markdown_table, summarize
+from ddad_lite.config import make_config
+from ddad_lite.series import series_budget, series_paths
+from ddad_lite.teacher import load_or_train_teacher
+
+progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
+paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
+out = paths["out_dir"]
+torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
+
+# The series' shapes schedule (`series_budget`), the same for every method and seed. Runs are
+# kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
+budget = series_budget(profile)
+cfg = make_config("shapes", "ddad", profile, device=device, progress=progress, **budget)
+teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
+                                data_root=paths["data_root"], device=device, progress=progress)
+print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; every method: {cfg.iterations} "
+      f"iterations x k = {cfg.student_steps} student steps, batch {cfg.batch_size}")
+
+# %% [markdown]
+# ## One loop, several recipes
+#
+# Every run below goes through `Distiller.train_iteration`: $k$ student steps, each on a batch
+# the method provides (`method.student_batch`, by default $x = G(z)$, $t = T(x)$) with the
+# method's loss $\mathcal{L}_S$, then one step of whatever synthesises $x$
+# (`method.generator_step`: one Adam step of $G$ on $\mathcal{L}_G$, or for DeepInversion a few
+# Adam steps on the pixels themselves). The methods are in `ddad_lite/methods/`, one file
+# each; `docs/reference.md` summarises each method's paper and which details the kit had to
+# choose itself.
+
+# %%
+rows = compare_methods(methods, profile=profile, seeds=seeds, teacher=teacher,
+                       out_root=paths["shared_runs"], device=device, progress=progress,
+                       **budget)
+summary = summarize(rows)
+table = markdown_table(summary)
+(out / "comparison.md").write_text(table + "\n")
+display(Markdown(table))
+
+# %%
+fig = viz.method_comparison_figure(summary)
+fig.savefig(out / "comparison.png", dpi=120, bbox_inches="tight")
+fig
+
+# %%
+fig = viz.accuracy_curves(rows, title="Accuracy during training, every method")
+fig.savefig(out / "curves.png", dpi=120, bbox_inches="tight")
+fig
+
+# %% [markdown]
+# ## Reading the table
+#
+# - **final** is the accuracy at the end, **mean** the average over all evaluations (it
+#   rewards a method that learns early and keeps it), **best** the peak, chosen on the test
+#   split itself and so optimistic. Report final and mean beside any best.
+# - **forgetting** is the largest fall of accuracy from one evaluation to a later one.
+# - **wall time** includes evaluation; DeepInversion spends its time optimising pixels,
+#   `adv_fc` and `+replay` train an extra network.
+# - On `shapes`, the methods whose generator has no BN term (`dfad`, `dafl`) stayed near chance
+#   in our runs: their samples drift away from what the teacher has seen. DeepInversion matches
+#   BN statistics too, but optimises each batch from noise, so a short budget gives it few
+#   distinct batches.
+# - With one seed and a short budget, differences of a few points are within the noise:
+#   rerun with `seeds = [0, 1, 2]` before trusting an order. The ranking of a short run need not
+#   hold for the paper's schedule (`profile = "full"`, for a GPU).
+
+# %%
+# Key figures for the series' results table.
+key_figures = {"notebook": "06_method_comparison", "profile": profile, "seeds": len(seeds),
+               "iterations": cfg.iterations}
+for e in summary:
+    key_figures[f"{e['method']}_final_acc"] = e["final"]
+    key_figures[f"{e['method']}_mean_acc"] = e["mean"]
+    key_figures[f"{e['method']}_forgetting"] = e["forgetting"]
+    key_figures[f"{e['method']}_wall_seconds"] = e["wall_seconds"]
+(out / "key_figures.json").write_text(json.dumps(key_figures, indent=2) + "\n")
+key_figures
+
+# %% [markdown]
+# ## Summary
+#
+# - One engine runs every method: a method is a recipe of hooks (where $x$ comes from, how
+#   $\mathcal{L}_G$ and $\mathcal{L}_S$ are made), not a copy of the training loop. That is what
+#   makes the comparison fair: the same teacher, student, budget and evaluation.
+# - The methods differ in what judges the synthetic samples: the student only (`dfad`), the
+#   teacher's BN statistics only (`bn_only`), both (`ddad`, `adv_fc`), the teacher's output
+#   priors (`dafl`), or no generator at all (`deepinv`).
+# - Read final and mean accuracy first; best is chosen on the test set.
+#
+# ## Exercises
+#
+# 1. Rerun with `seeds = [0, 1, 2]`. Which differences survive the spread over seeds?
+# 2. Raise the budget (`budget["iterations"] = 200`). Does the order of the methods change?
+# 3. For `adv_fc`, set `adv_fc_weight` to 0 and to 1 (add it to `budget`): how much does the
+#    FC discriminator's adversarial term matter at this budget?
+# 4. For `dafl`, set `dafl_entropy=0`. Look at the teacher's class entropy of the generated
+#    samples (`teacher_class_entropy_final` in the run's `metrics.json`): what does the
+#    information-entropy term protect against?
