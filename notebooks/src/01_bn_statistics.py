@@ -28,6 +28,7 @@ import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
 from ddad_lite.inversion import invert_generator, invert_pixels, measure_bn, to_uint8
 from ddad_lite.losses import BNStatistics
+from ddad_lite.recipes import inversion_budget
 from ddad_lite.series import series_config, series_paths, write_key_figures
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
@@ -37,11 +38,8 @@ torch.manual_seed(seed)
 
 cfg = series_config("shapes", "bn_only", profile, device=device, seed=seed, progress=progress)
 info = dataset_info(cfg.dataset)
-# Inversion budget per profile (the quick values keep the series within its CPU budget).
-inversion = {"smoke": dict(pixel_iterations=10, generator_iterations=10, record_every=5),
-             "quick": dict(pixel_iterations=150, generator_iterations=150, record_every=15),
-             "full": dict(pixel_iterations=1000, generator_iterations=1000, record_every=100),
-             }[profile]
+# The inversions' schedule for this profile (ddad_lite/recipes.py, beside every other budget).
+inversion = inversion_budget(profile)
 teacher, record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                         data_root=paths["data_root"], device=device,
                                         progress=progress)

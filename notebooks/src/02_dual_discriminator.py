@@ -68,8 +68,10 @@ print(f"teacher accuracy {record['accuracy']:.1%}; budget {run_overrides}")
 #   spots and $S$ keeps fixing them.
 #
 # Each iteration makes $k$ student steps (`student_steps`), then one generator step (DFAD's
-# protocol). `ddad_lite/methods/adversarial.py` implements exactly these two lines; the loop
-# around them is the engine's (`ddad_lite/engine.py`). The methods, their objectives and the
+# protocol). `ddad_lite/methods/weighted.py` implements these two lines, with $\alpha$ and
+# $\beta$ as the settings `bn` and `adversarial` (DDAD, DFAD and BN-only are rows of settings
+# in `ddad_lite/methods/__init__.py`); the loop around them is the engine's
+# (`ddad_lite/engine.py`). The methods, their objectives and the
 # settings their authors published are summarised in `docs/reference.md`.
 #
 # Setting $\beta = 0$ gives **BN-only** (images like the data, but not aimed at the student);
@@ -128,7 +130,8 @@ write_key_figures(out, **figures)
 #   changes with the seed: run several seeds, or `full` on a GPU, before ranking them.
 #
 # **Exercises**
-# 1. Vary $\alpha$ (e.g. 0.1, 1, 10) with `run_ablation(..., methods=("ddad",), alpha=...)`.
+# 1. Vary $\alpha$ (e.g. 0.1, 1, 10): rerun the ablation with `methods=("ddad",)` and
+#    `bn=...` (the setting that holds $\alpha$).
 # 2. Use the `kl` discrepancy for the student and `l1` for the generator
 #    (`discrepancy="kl", generator_discrepancy="l1"`): what changes?
 # 3. Watch `teacher_class_entropy` in the snapshots: which method collapses to few classes?

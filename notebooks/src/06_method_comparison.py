@@ -12,7 +12,7 @@
 # | `dfad` | $G$ maximises $D(S(x), T(x))$ | $D(S(x), T(x))$ |
 # | `bn_only` | $G$ matches $T$'s BN statistics | same |
 # | `ddad` | $G$: $\alpha\,\mathcal{L}_{BN} - \beta\,D(S(x), T(x))$ | same |
-# | `dafl` | $G$: one-hot + activation + information entropy of $T$ | KL at $\tau = 1$ |
+# | `dafl` | $G$: one-hot + activation + information entropy of $T$; $G$ and $S$ updated together once per iteration | KL at $\tau = 1$ |
 # | `deepinv` | pixels optimised: $\alpha\,\mathcal{L}_{BN}$ + CE + TV + $\ell_2$ | KL at $\tau = 1$ |
 # | `adv_fc` | as `ddad` | $D(S(x), T(x)) + w\,\mathcal{L}_{adv}(D_{fc})$ |
 # | `ddad+replay` | as `ddad`, plus VAE replay | on novel + replayed samples |
@@ -135,8 +135,8 @@ key_figures
 #
 # 1. Rerun with `seeds = [0, 1, 2]`. Which differences survive the spread over seeds?
 # 2. Raise the budget (`budget["iterations"] = 200`). Does the order of the methods change?
-# 3. For `adv_fc`, set `adv_fc_weight` to 0 and to 1 (add it to `budget`): how much does the
-#    FC discriminator's adversarial term matter at this budget?
-# 4. For `dafl`, set `dafl_entropy=0`. Look at the teacher's class entropy of the generated
+# 3. For `adv_fc`, set its `fc_adversarial` weight to 0 and to 1 (compare `["adv_fc"]` alone,
+#    with the setting added to `budget`): how much does the FC discriminator's term matter?
+# 4. For `dafl`, set `entropy=0` (again for `["dafl"]` alone). Look at the teacher's class entropy of the generated
 #    samples (`teacher_class_entropy_final` in the run's `metrics.json`): what does the
 #    information-entropy term protect against?
