@@ -34,16 +34,19 @@ import torch
 import torch.nn as nn
 from tqdm.auto import tqdm
 
-from .checkpoint import CHECKPOINT_FORMAT, save_torch
 from .config import DistillConfig, config_differences
 from .data import dataset_info, denormalize
 from .errors import UserError
+from .files import save_torch
 from .hardware import resolve_amp
 from .losses import BNStatistics
 from .methods import build_method
 from .methods.base import no_param_grad
 from .metrics import PRIMARY_METRIC, eval_loader, evaluate
 from .models import build
+
+# What a distillation checkpoint says it is; `check_resumable` refuses any other file.
+CHECKPOINT_FORMAT = "ddad-lite/checkpoint-v1"
 
 
 def optimizer_options(device: torch.device, optimizer_class) -> dict:

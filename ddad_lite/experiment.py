@@ -28,11 +28,11 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import load_torch, save_json, save_torch
 from .config import DistillConfig, config_differences, config_fingerprint
 from .data import get_dataset
 from .engine import Distiller, check_resumable
 from .errors import UserError
+from .files import load_torch, save_json, save_torch
 from .metrics import curve_summary
 from .teacher import load_or_train_teacher
 

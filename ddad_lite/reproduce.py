@@ -29,9 +29,9 @@ import sys
 import time
 from pathlib import Path
 
-from .checkpoint import atomic_write, save_json
 from .config import PROFILES
 from .errors import UserError, unknown_name
+from .files import atomic_write, save_json
 
 KERNEL_NAME = "ddad-lite"
 # What the runner sets in every notebook (each notebook's `parameters` cell declares them all).
@@ -115,7 +115,7 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
     import papermill as pm
 
     from .kernel_client import PollingKernelManager
-    from .series import series_paths
+    from .paths import series_paths
 
     if profile not in PROFILES:
         raise unknown_name("profile", profile, PROFILES)
