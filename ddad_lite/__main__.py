@@ -49,7 +49,7 @@ def cmd_teacher(args):
 
 def cmd_distill(args):
     from .config import make_config
-    from .experiment import run_distillation
+    from .runs.run import run_distillation
 
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
     metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir)

@@ -9,7 +9,7 @@ Paths (the teacher cache, the data root, a notebook's output folder and the seri
 
 The notebooks that distil on `shapes` (02, 03 when CIFAR is absent, 05, 06) use one schedule per
 profile, `series_budget(profile)`. A run is stored under its config's fingerprint
-(`experiment.run_folder`) and read back when another notebook asks for the same config, so the
+(`runs.store.run_folder`) and read back when another notebook asks for the same config, so the
 quick series trains DDAD, DFAD and BN-only once for notebooks 02, 03 and 06.
 """
 
