@@ -5,7 +5,7 @@ The public API, by layer (each imports only from the layers above it):
   config                  DistillConfig, TeacherConfig, make_config
   losses, methods         BNStatistics, discrepancy, build_method
   engine, teacher         Distiller, load_or_train_teacher
-  experiment              run_distillation
+  runs                    run_distillation
 """
 
 from .config import DistillConfig, TeacherConfig
@@ -13,10 +13,10 @@ from .configure import make_config
 from .data import available_datasets, dataset_info, get_dataset
 from .engine import Distiller
 from .errors import UserError
-from .experiment import run_distillation
 from .losses import BNStatistics, discrepancy
 from .methods import build_method
 from .models import available_models, build
+from .runs.run import run_distillation
 from .teacher import load_or_train_teacher
 
 __version__ = "0.1.0"

@@ -63,7 +63,7 @@ def cmd_teacher(args):
 
 def cmd_distill(args):
     from .configure import make_config, settings_help
-    from .experiment import run_distillation
+    from .runs.run import run_distillation
 
     if args.help_settings:
         for name, kind, default in settings_help(args.method):

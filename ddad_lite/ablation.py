@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .configure import make_config
-from .experiment import load_history, run_folder, run_or_load
+from .runs.store import load_history, run_folder, run_or_load
 
 ABLATION_METHODS = ("bn_only", "dfad", "ddad")
 

@@ -33,7 +33,6 @@ The full DFAD CIFAR-10 schedule is 25,000 iterations at B = 256: its training ti
 from __future__ import annotations
 
 import copy
-import platform
 import time
 
 import torch
@@ -44,6 +43,7 @@ from .data import dataset_info
 from .engine import Distiller
 from .errors import unknown_name
 from .models import build
+from .provenance import device_name
 
 SETTINGS: dict[str, dict] = {
     # DFAD's CIFAR-10 setting: ResNet-34-8x -> ResNet-18-8x, GeneratorA nz 256 ngf 64, 32 px.
@@ -131,19 +131,6 @@ def reference_iteration(T, S, G, opt_S, opt_G, *, sample_z, k: int = 5) -> dict:
 def _synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-
-
-def device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _make_loop(setting, *, batch_size, device, amp, reference, channels_last, compile):

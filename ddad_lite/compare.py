@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .configure import make_config
 from .errors import UserError
-from .experiment import load_history, run_folder, run_or_load
+from .runs.store import load_history, run_folder, run_or_load
 from .teacher import load_or_train_teacher
 
 SUMMARY_FIELDS = ("final", "mean", "best", "forgetting", "wall_seconds")

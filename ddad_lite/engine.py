@@ -37,14 +37,17 @@ import torch
 import torch.nn as nn
 from tqdm.auto import tqdm
 
-from .checkpoint import CHECKPOINT_FORMAT, save_torch
 from .config import DistillConfig, config_differences, setting_value
 from .data import dataset_info, denormalize
 from .errors import UserError
+from .files import save_torch
 from .hardware import compile_in_place, optimizer_options, resolve_amp
 from .methods import build_method
 from .metrics import PRIMARY_METRIC, class_entropy, eval_loader, evaluate
 from .models import build, freeze
+
+# What a distillation checkpoint says it is; `check_resumable` refuses any other file.
+CHECKPOINT_FORMAT = "ddad-lite/checkpoint-v1"
 
 
 def check_resumable(state: dict, cfg: DistillConfig) -> None:

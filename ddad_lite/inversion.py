@@ -26,9 +26,8 @@ import torch
 import torch.nn as nn
 
 from .data import dataset_info, denormalize
-from .models import freeze
 from .losses import BNStatistics
-from .models import build
+from .models import build, freeze
 
 
 @dataclass

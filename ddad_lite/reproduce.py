@@ -21,7 +21,6 @@ file is written atomically (to a temporary sibling, then renamed).
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import os
 import platform
@@ -29,9 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-from .checkpoint import atomic_write, save_json
-from .recipes import PROFILES
 from .errors import UserError, unknown_name
+from .files import atomic_write, save_json
+from .provenance import provenance
+from .recipes import PROFILES
 
 KERNEL_NAME = "ddad-lite"
 # What the runner sets in every notebook (each notebook's `parameters` cell declares them all).
@@ -94,19 +94,6 @@ def this_interpreter_kernel(root: Path):
             os.environ["JUPYTER_PATH"] = before
 
 
-def provenance(*, profile: str, device: str) -> dict:
-    import torch
-    import torchvision
-
-    from .experiment import git_commit
-
-    return {"git_commit": git_commit(), "python_version": platform.python_version(),
-            "python": sys.executable, "torch_version": str(torch.__version__),
-            "torchvision_version": str(torchvision.__version__), "device": device,
-            "profile": profile, "platform": platform.platform(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
-
-
 def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = "cpu",
               timeout: int = 1800, *, cache_dir=None, data_root=None,
               notebooks_dir=NOTEBOOKS_DIR, html: bool = True) -> dict:
@@ -115,14 +102,14 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
     import papermill as pm
 
     from .kernel_client import PollingKernelManager
-    from .series import series_paths
+    from .paths import series_paths
 
     if profile not in PROFILES:
         raise unknown_name("profile", profile, PROFILES)
     notebooks = discover(notebooks_dir, only)
     run_root = (Path(out_root) / profile).resolve()
     paths = series_paths(cache_dir=cache_dir, data_root=data_root)
-    results = {"provenance": provenance(profile=profile, device=device),
+    results = {"provenance": {**provenance(device), "profile": profile},
                "cache_dir": str(paths["cache_dir"]), "notebooks": []}
     with this_interpreter_kernel(run_root / ".jupyter"):
         for nb_path in notebooks:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -27,19 +26,16 @@ import torch.nn as nn
 from torch.utils.data import DataLoader, Subset, TensorDataset
 from tqdm.auto import tqdm
 
-from .checkpoint import load_torch, save_json, save_torch, sha256_file
 from .config import TeacherConfig
 from .data import dataset_info, get_dataset
 from .errors import UserError
+from .files import load_torch, save_json, save_torch, sha256_file
 from .hardware import resolve_amp
 from .metrics import accuracy, eval_loader, evaluate
 from .models import build
+from .paths import resolve_teacher_cache
 
 TEACHER_FORMAT = "ddad-lite/teacher-v1"
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("DDAD_CACHE", "checkpoints")) / "teachers"
 
 
 def recipe_key(recipe: TeacherConfig) -> str:
@@ -52,7 +48,7 @@ def recipe_key(recipe: TeacherConfig) -> str:
 
 
 def teacher_path(recipe: TeacherConfig, cache_dir=None) -> Path:
-    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache_dir = resolve_teacher_cache(cache_dir)
     return cache_dir / f"{recipe.dataset}-{recipe.model}-{recipe_key(recipe)}.pt"
 
 

@@ -15,10 +15,10 @@ from ddad_lite.data.archive import (
     download,
     extract_archive,
     replace_dir,
-    sha256_file,
     verify_file,
 )
 from ddad_lite.errors import UserError
+from ddad_lite.files import sha256_file
 
 PAYLOAD = {"a/one.txt": b"first file\n" * 50, "a/b/two.bin": bytes(range(256)) * 8}
 

@@ -49,7 +49,7 @@ def test_unknown_names_are_one_line_errors(tmp_path, flag, value, phrase):
 def finished_run(tmp_path_factory, shapes_teacher):
     """A finished smoke run made in-process with the shared teacher, then read by the CLI."""
     from ddad_lite.configure import make_config
-    from ddad_lite.experiment import run_distillation
+    from ddad_lite.runs.run import run_distillation
     from ddad_lite.teacher import teacher_path
 
     out = tmp_path_factory.mktemp("run")

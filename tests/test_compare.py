@@ -8,7 +8,7 @@ import pytest
 from ddad_lite.compare import compare_methods, markdown_table, summarize
 from ddad_lite.config import make_config
 from ddad_lite.errors import UserError
-from ddad_lite.experiment import run_folder, run_or_load
+from ddad_lite.runs.store import run_folder, run_or_load
 
 
 def test_compare_methods_on_the_smoke_profile(shapes_teacher, tmp_path):

@@ -23,9 +23,10 @@ import torch
 from PIL import Image
 
 from ddad_lite.data import available_datasets, dataset_info, get_dataset
-from ddad_lite.data.archive import Remote, sha256_file
+from ddad_lite.data.archive import Remote
 from ddad_lite.data.prepare import dataset_summary, prepare_dataset
 from ddad_lite.errors import UserError
+from ddad_lite.files import sha256_file
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CIFAR10 = dataset_info("cifar10").class_names

@@ -7,13 +7,13 @@ import pytest
 import torch
 from conftest import RecordingDataset, make_distiller, smoke_config
 
-from ddad_lite import experiment
 from ddad_lite.__main__ import main
 from ddad_lite.data import get_dataset
 from ddad_lite.engine import Distiller
 from ddad_lite.errors import UserError
-from ddad_lite.experiment import run_distillation
-from ddad_lite.methods import METHODS, Method, available_methods, build_method, split_method
+from ddad_lite.methods import Method, available_methods, build_method, split_method
+from ddad_lite.runs import run as run_module
+from ddad_lite.runs.run import run_distillation
 
 RUN_METHODS = available_methods() + ["ddad+replay", "dfad+replay", "deepinv+replay"]
 
@@ -150,9 +150,9 @@ def test_every_method_runs_end_to_end_and_reads_real_data_only_to_evaluate(
         reads.append(data)
         return data
 
-    monkeypatch.setattr(experiment, "get_dataset", recorded_test_split)
+    monkeypatch.setattr(run_module, "get_dataset", recorded_test_split)
     built = []
-    monkeypatch.setattr(experiment, "Distiller",
+    monkeypatch.setattr(run_module, "Distiller",
                         lambda *a, **k: built.append(Distiller(*a, **k)) or built[-1])
     cfg = smoke_config(method, iterations=4, eval_every=2)
     metrics = run_distillation(cfg, tmp_path / "run", teacher=(teacher, record))
@@ -164,7 +164,7 @@ def test_every_method_runs_end_to_end_and_reads_real_data_only_to_evaluate(
     assert len(accesses) == 2 * 150 and not any(accesses)
     assert metrics["method"] == method and metrics["student_acc"] is not None
     assert metrics["forgetting_max_drop"] >= 0
-    assert all((tmp_path / "run" / f).is_file() for f in experiment.RUN_FILES)
+    assert all((tmp_path / "run" / f).is_file() for f in run_module.RUN_FILES)
     if method.endswith("+replay"):
         assert 0 < metrics["replay_memory_bytes"]
         seen = metrics["replay_samples_seen"]

@@ -164,19 +164,9 @@ def test_executed_smoke_notebooks_pass_nbval_lax(smoke_series):
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-def test_series_paths_and_budget(tmp_path, monkeypatch):
-    from ddad_lite.series import series_budget, series_paths
+def test_series_budget():
+    from ddad_lite.series import series_budget
 
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DDAD_CACHE", raising=False)
-    monkeypatch.delenv("DDAD_DATA", raising=False)
-    paths = series_paths(out_dir="runs/quick/02_x")
-    assert paths["out_dir"] == tmp_path / "runs" / "quick" / "02_x" and paths["out_dir"].is_dir()
-    assert paths["shared_runs"] == tmp_path / "runs" / "quick" / "shared_runs"  # one per series
-    assert paths["cache_dir"] == tmp_path / "checkpoints" / "teachers"
-    (tmp_path / "notebooks").mkdir()
-    monkeypatch.chdir(tmp_path / "notebooks")  # JupyterLab runs a notebook in its folder
-    assert series_paths()["cache_dir"] == tmp_path / "checkpoints" / "teachers"
     quick = series_budget("quick")
     quick["iterations"] = -1  # a copy: the caller may change it
     assert series_budget("quick")["iterations"] > 0

@@ -12,9 +12,9 @@ from conftest import PROJECT_ROOT, SHARED_DATA
 from ddad_lite.config import make_config
 from ddad_lite.data import dataset_info, get_dataset
 from ddad_lite.data.scenes import CLASS_NAMES, make_scenes
-from ddad_lite.experiment import run_distillation
 from ddad_lite.metrics import confusion_matrix, miou
 from ddad_lite.models import build
+from ddad_lite.runs.run import run_distillation
 
 SEGMENTATION_MODELS = ["segnet_teacher", "segnet_student", "deeplabv3_mobilenetv2",
                        "deeplabv3_resnet50"]

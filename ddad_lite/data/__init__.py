@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import torch
 
 from ..errors import UserError, unknown_name
+from ..paths import resolve_data_root
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,13 @@ def dataset_info(name: str) -> DatasetInfo:
     return _REGISTRY[name][0]
 
 
-def default_data_root() -> Path:
-    """`$DDAD_DATA` if set, else `./data`."""
-    return Path(os.environ.get("DDAD_DATA", "data"))
-
-
 def get_dataset(name: str, split: str, root: str | os.PathLike | None = None, **kwargs):
-    """The dataset `name` at `split`, read from `root` (default: `default_data_root()`)."""
+    """The dataset `name` at `split`, read from `root` (default: `paths.resolve_data_root()`)."""
     info = dataset_info(name)
     if split not in info.splits:
         raise UserError(f"dataset {name!r} has no split {split!r}; choose one of: "
                         f"{', '.join(info.splits)}")
-    root = Path(root) if root is not None else default_data_root()
+    root = resolve_data_root(root)
     return _REGISTRY[name][1](split, root, **kwargs)
 
 

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import UserError
+from ..files import CHUNK, file_digest, publish_mode
 
-CHUNK = 1 << 20
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
 
@@ -64,20 +64,6 @@ class Remote:
         raise UserError(errors[-1] if len(errors) == 1 else
                         f"all {len(errors)} mirrors failed for {self.filename} (last: "
                         f"{errors[-1]})")
-
-
-def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    """Hex digest of a file, read in 1 MiB chunks."""
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """The sha256 of a file, as lowercase hex."""
-    return file_digest(path, "sha256")
 
 
 def verify_file(path: str | os.PathLike, *, sha256: str | None = None,
@@ -138,13 +124,6 @@ def download(url: str, dest: str | os.PathLike, *, sha256: str | None = None,
         if os.path.exists(tmp):
             os.unlink(tmp)
     return dest
-
-
-def publish_mode(path, *, folder: bool = False) -> None:
-    """Give what `tempfile` made (0600 files, 0700 folders) the usual permissions."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, (0o777 if folder else 0o666) & ~umask)
 
 
 def _safe_member(name: str, archive: Path) -> PurePosixPath:

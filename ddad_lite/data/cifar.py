@@ -25,8 +25,9 @@ from pathlib import Path, PurePosixPath
 import torch
 
 from ..errors import UserError
+from ..files import save_torch
 from .images import IMAGE_EXTENSIONS, class_folders, decode_all, read_rgb
-from .storage import find_folder, load_tensors, require_prepared, save_tensors
+from .storage import find_folder, load_tensors, require_prepared
 from .tensor_datasets import ImageTensorDataset
 
 SPLITS = ("train", "test")
@@ -155,7 +156,7 @@ def _save(data: dict, out: Path, *, name: str, classes: tuple) -> dict:
         if labels.min() < 0 or labels.max() >= len(classes):
             raise UserError(f"{name} {split} labels fall outside 0..{len(classes) - 1}; the "
                             f"source is corrupted, import it again")
-        save_tensors({"images": images.contiguous(), "labels": labels}, out / f"{split}.pt")
+        save_torch(out / f"{split}.pt", {"images": images.contiguous(), "labels": labels})
     return {"splits": {s: len(data[s][1]) for s in SPLITS}, "classes": list(classes)}
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 import torch
 
 from ..errors import UserError
+from ..files import save_json
 from .images import decode_all, list_images, read_mask, read_rgb, shorter_side
-from .storage import cached, require_prepared, write_json
+from .storage import cached, require_prepared
 from .tensor_datasets import ImageTensorDataset, SegmentationTensorDataset
 
 FILES = "files.json"
@@ -31,7 +32,7 @@ FILES = "files.json"
 def write_files(out: Path, lists: dict, **extra) -> dict:
     """Write `out/files.json` with the per-split lists and any extra facts; returns it."""
     doc = {**extra, **lists}
-    write_json(doc, out / FILES)
+    save_json(out / FILES, doc)
     return doc
 
 

@@ -26,9 +26,10 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import UserError
+from ..files import save_torch
 from . import DatasetInfo, register
 from .archive import Remote
-from .storage import load_tensors, require_prepared, save_tensors
+from .storage import load_tensors, require_prepared
 from .tensor_datasets import ImageTensorDataset
 
 INFO = DatasetInfo(
@@ -92,8 +93,8 @@ def import_source(src: Path, out: Path, *, progress: bool = True, move: bool = F
         if labels.max() > 9:
             raise UserError(f"MNIST {split} labels go up to {labels.max()}, expected 0..9; the "
                             f"label file is corrupted")
-        save_tensors({"images": images.unsqueeze(1).contiguous(), "labels": labels},
-                     out / f"{split}.pt")
+        save_torch(out / f"{split}.pt",
+                   {"images": images.unsqueeze(1).contiguous(), "labels": labels})
         splits[split] = len(labels)
     return {"splits": splits, "classes": list(INFO.class_names)}
 

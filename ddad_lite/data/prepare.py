@@ -30,9 +30,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..errors import UserError
+from ..files import save_json, sha256_file
+from ..paths import resolve_data_root
 from . import dataset_info
-from .archive import download, extract_archive, is_archive, replace_dir, sha256_file, verify_file
-from .storage import MANIFEST, read_manifest, resolve_root, write_json
+from .archive import download, extract_archive, is_archive, replace_dir, verify_file
+from .storage import MANIFEST, read_manifest
 
 _URL_SCHEMES = ("http", "https", "file", "ftp")
 
@@ -112,7 +114,7 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
         _say(progress, message)
         return {"name": name, "embedded": True, "message": message}
     module = _module(name)
-    root = resolve_root(root)
+    root = resolve_data_root(root)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / name
 
@@ -151,7 +153,7 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
             **{k: v for k, v in result.items() if k not in ("splits", "classes")},
             "prepared_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        write_json(manifest, out / MANIFEST)
+        save_json(out / MANIFEST, manifest)
         replace_dir(out, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -179,7 +181,7 @@ def dataset_summary(name: str, root: str | None = None) -> dict:
     manifest = read_manifest(folder)
     return {"name": name, "num_classes": len(manifest["classes"]),
             "splits": _module(name).split_sizes(folder), "task": info.task,
-            "root": os.fspath(resolve_root(root).resolve())}
+            "root": os.fspath(resolve_data_root(root).resolve())}
 
 
 def prepare_script(name: str, description: str, argv=None) -> None:

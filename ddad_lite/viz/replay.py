@@ -77,9 +77,9 @@ def replay_samples_from_run(run_dir, *, n: int = 32, seed: int = 0) -> torch.Ten
     """n samples of the VAE saved in a "+replay" run's checkpoint, as uint8 images."""
     from pathlib import Path
 
-    from ..checkpoint import load_torch
     from ..config import DistillConfig
     from ..data import dataset_info, denormalize
+    from ..files import load_torch
     from ..methods import build_method
 
     state = load_torch(Path(run_dir) / "checkpoint.pt", what="checkpoint")

@@ -37,7 +37,7 @@ def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
 def load_snapshots(snapshots) -> list[dict]:
     """A list of snapshots, or the path of a run's snapshots.pt (or of its run folder)."""
     if isinstance(snapshots, (str, Path)):
-        from ..checkpoint import load_torch
+        from ..files import load_torch
 
         path = Path(snapshots)
         if path.is_dir():

@@ -10,31 +10,23 @@ writes into the run folder:
                   the largest drop of accuracy from one evaluation to a later one; what the
                   method adds, e.g. replay_memory_bytes), provenance, config
 
-All files are written atomically. The student is only *evaluated* on real data.
-
-`run_or_load(cfg, out_dir)` is "load it if it exists, otherwise train": a finished run of the
-same config is read back, one cut short is resumed from its checkpoint. With
-`run_folder(root, cfg)` (named by the config's fingerprint) several notebooks or scripts share
-one folder of runs and never train the same config twice.
+All files are written atomically. The student is only *evaluated* on real data. Finding and
+reusing runs on disk (`run_or_load`, `run_folder`) is `runs.store`.
 """
 
 from __future__ import annotations
 
-import json
-import platform
-import subprocess
 import time
 from pathlib import Path
 
-import torch
-
-from .checkpoint import load_torch, save_json, save_torch
-from .config import DistillConfig, config_differences, config_fingerprint
-from .data import get_dataset
-from .engine import Distiller, check_resumable
-from .errors import UserError
-from .metrics import curve_summary
-from .teacher import load_or_train_teacher
+from ..config import DistillConfig
+from ..data import get_dataset
+from ..engine import Distiller, check_resumable
+from ..errors import UserError
+from ..files import load_torch, save_json, save_torch
+from ..metrics import curve_summary
+from ..provenance import provenance
+from ..teacher import load_or_train_teacher
 
 RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json")
 
@@ -78,33 +70,6 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     return metrics
 
 
-def run_or_load(cfg: DistillConfig, out_dir, *, teacher=None, cache_dir=None) -> dict:
-    """The metrics of the run of `cfg` in `out_dir`: read back if it finished there, resumed
-    from its checkpoint if it was cut short, else distilled now. A folder that holds a run of
-    another config is refused (one line naming what differs)."""
-    out = Path(out_dir)
-    metrics_path = out / "metrics.json"
-    if metrics_path.is_file() and (out / "history.json").is_file():
-        metrics = json.loads(metrics_path.read_text())
-        diffs = config_differences(DistillConfig.from_dict(metrics["config"]), cfg)
-        if diffs:
-            raise UserError(f"{out} holds a run of another config (it differs in "
-                            f"{', '.join(diffs[:4])}); delete that folder or choose another")
-        return metrics
-    resume = (out / "checkpoint.pt").is_file()
-    return run_distillation(cfg, out, resume=resume, cache_dir=cache_dir, teacher=teacher)
-
-
-def run_folder(root, cfg: DistillConfig) -> Path:
-    """`root/<dataset>-<method>-seed<seed>-<fingerprint>`: one folder per distinct config."""
-    return Path(root) / f"{cfg.dataset}-{cfg.method}-seed{cfg.seed}-{config_fingerprint(cfg)}"
-
-
-def load_history(out_dir) -> dict:
-    """history.json of a finished run."""
-    return json.loads((Path(out_dir) / "history.json").read_text())
-
-
 def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) -> dict:
     """metrics.json: results beside their provenance and the full config."""
     cfg = d.cfg
@@ -137,30 +102,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
         "amp_enabled": d.amp,
-        "device": str(d.device),
-        "device_name": _device_name(d.device),
-        "torch_version": str(torch.__version__),
-        "python_version": platform.python_version(),
-        "git_commit": git_commit(),
+        **provenance(d.device),  # commit, device, versions, platform, date
         **d.method.run_metrics(d),  # e.g. the memory a replay VAE holds
         "config": cfg.to_dict(),
     }
-
-
-def git_commit() -> str | None:
-    """The commit of the ddad-lite checkout, with '+dirty' if it has local changes."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=5).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (sha + ("+dirty" if dirty.strip() else "")) if sha else None
-
-
-def _device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return platform.processor() or platform.machine()

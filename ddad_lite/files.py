@@ -1,0 +1,108 @@
+"""Files, written atomically and read back with one-line errors.
+
+Every writer takes the path first, then what to write (`save_json(path, obj)`). A file is
+first written to a temporary sibling and then renamed into place (`os.replace` is atomic on
+one file system), so an interrupted write never leaves a half-written file where a good one
+stood, and no temporary file is left behind when the writer fails.
+
+    save_json(path, obj)        indented JSON (tuples, paths and tensors become lists/strings)
+    save_text(path, text)       a text file (Markdown, HTML)
+    save_torch(path, obj)       torch.save
+    load_torch(path, ...)       torch.load on the CPU, tensors and plain data only
+                                (`mmap=True` maps a large tensor file instead of reading it)
+    sha256_file(path)           the file's sha256, as lowercase hex
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .errors import UserError
+
+CHUNK = 1 << 20
+
+
+def atomic_write(path: str | os.PathLike, write) -> None:
+    """Call `write(tmp_path)`, then rename the temporary file onto `path` (parents are made)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        publish_mode(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def publish_mode(path, *, folder: bool = False) -> None:
+    """Give what `tempfile` made (0600 files, 0700 folders) the usual permissions."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, (0o777 if folder else 0o666) & ~umask)
+
+
+def save_json(path, obj) -> None:
+    """`obj` as indented JSON, atomically."""
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(obj, f, indent=2, default=_json_default)
+            f.write("\n")
+
+    atomic_write(path, write)
+
+
+def save_text(path, text: str) -> None:
+    """`text` (UTF-8), atomically."""
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def save_torch(path, obj) -> None:
+    """`torch.save(obj)`, atomically."""
+    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+
+
+def load_torch(path, *, what: str = "checkpoint", hint: str = "", mmap: bool = False):
+    """torch.load (CPU, weights only) with a one-line UserError for a missing, truncated or
+    foreign file: "`what` `path` ...; `hint`"."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{what} {path} does not exist{'; ' + hint if hint else ''}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+    except Exception as e:  # torch raises many kinds for a damaged file
+        reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        raise UserError(f"{what} {path} is corrupted or not a torch file ({reason}); "
+                        f"delete it{' and ' + hint if hint else ''}") from None
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in 1 MiB chunks."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The sha256 of a file, as lowercase hex."""
+    return file_digest(path, "sha256")
+
+
+def _json_default(o):
+    if isinstance(o, (tuple, set)):
+        return list(o)
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, torch.Tensor):
+        return o.tolist()
+    raise TypeError(f"cannot write {type(o).__name__} to JSON")

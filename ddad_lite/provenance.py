@@ -1,0 +1,62 @@
+"""Where a result came from: the code's commit, the device, the versions, the date.
+
+    provenance("cuda")   {"git_commit", "device", "device_name", "python_version", "python",
+                          "torch_version", "torchvision_version", "platform", "date"}
+
+Recorded beside every result: in a run's metrics.json (`runs.run.collect_metrics`) and in the
+notebook series' results.json (`runner.reproduce`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import subprocess
+import sys
+
+import torch
+
+from .paths import SOURCE_ROOT
+
+
+def provenance(device) -> dict:
+    """The facts above for a result computed on `device` (a torch.device or its name)."""
+    import torchvision
+
+    return {"git_commit": git_commit(), "device": str(device), "device_name": device_name(device),
+            "python_version": platform.python_version(), "python": sys.executable,
+            "torch_version": str(torch.__version__),
+            "torchvision_version": str(torchvision.__version__),
+            "platform": platform.platform(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def git_commit() -> str | None:
+    """The commit of the ddad-lite checkout, with '+dirty' if it has local changes; None
+    outside a git checkout."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SOURCE_ROOT, capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=SOURCE_ROOT, capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (sha + ("+dirty" if dirty.strip() else "")) if sha else None
+
+
+def device_name(device) -> str | None:
+    """The GPU's name for a CUDA device, else the CPU's model name (None if it cannot be told)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        try:
+            return torch.cuda.get_device_name(device)
+        except (RuntimeError, AssertionError):  # no usable CUDA here
+            return None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or None

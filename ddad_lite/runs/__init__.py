@@ -1,0 +1,6 @@
+"""Distillation runs: one run, runs on disk, and sweeps over methods and seeds.
+
+  run.py     one run end to end (`run_distillation`) and its metrics.json (`collect_metrics`)
+  store.py   finding and reusing runs on disk (`run_or_load`, `run_folder`, `load_history`)
+  sweep.py   several methods x seeds on one teacher and budget: rows, summaries, a table
+"""
