@@ -96,7 +96,7 @@ def settings_help(method: str) -> list[tuple[str, str, object]]:
     rows = [(k, _type_name(t), f.default if f.default is not dataclasses.MISSING else "")
             for (k, t), f in zip(RUN_FIELDS.items(), dataclasses.fields(DistillConfig),
                                  strict=True) if k not in ("method_settings", "teacher_recipe")]
-    for name, row in components(method):
+    for _, row in components(method):
         defaults = dataclasses.asdict(row.method.Settings())
         defaults.update(row.settings)
         for k, t in field_types(row.method.Settings).items():

@@ -58,7 +58,7 @@ def test_a_method_registered_from_a_test_file_trains_two_iterations(confidence_m
     assert d.step == 2 and ConfidenceMethod.generator_calls == 2
     assert [r["iteration"] for r in d.history["train"]] == [1, 2]
     assert all(torch.isfinite(torch.tensor(r["loss_confidence"])) for r in d.history["train"])
-    assert any(not torch.equal(a, b) for a, b in zip(g_before, d.G.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(g_before, d.G.parameters(), strict=True))
     with pytest.raises(UserError, match="confidence must be >= 0"):
         smoke_config(confidence_method, confidence=-1)
 

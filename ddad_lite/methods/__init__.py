@@ -116,7 +116,7 @@ def build_method(cfg: DistillConfig) -> Method:
     """The method object for `cfg.method`, its settings read from `cfg.method_settings`."""
     (base, row), *extensions = components(cfg.method)
     method = row.method(cfg, name=base)
-    for name, ext in extensions:
+    for _, ext in extensions:
         method = ext.method(cfg, method)
     return method
 

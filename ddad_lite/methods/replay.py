@@ -19,8 +19,8 @@ passed (before that V has seen too little to be worth replaying).
 PRE-DFKD's public code uses a 1,000-d latent, 1024 novel + 128 replay samples, a VAE lr of
 5e-4 and KL weight 1e-5 under its own reductions; this kit's defaults (latent 64, width 32,
 replay 1/4 of the batch, KL weight 1e-3 with the reductions above) are sized for the CPU
-profiles and are its own choice (`ReplaySettings`). V, its optimiser, its RNG and the count of samples seen are
-saved in checkpoints, so a resumed run continues exactly.
+profiles and are its own choice (`ReplaySettings`). V, its optimiser, its RNG and the count of
+samples seen are saved in checkpoints, so a resumed run continues exactly.
 
 Memory: V holds its parameters (`replay_memory_bytes`) in place of every synthetic image it
 has seen (`replay_equivalent_samples_bytes`, as uint8; and as float32).
