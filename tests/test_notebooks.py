@@ -20,7 +20,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ddad_lite.errors import UserError
-from ddad_lite.reproduce import INJECTED_PARAMETERS, NOTEBOOKS_DIR, discover, reproduce
+from ddad_lite.paths import NOTEBOOKS_DIR
+from ddad_lite.runner.reproduce import INJECTED_PARAMETERS, discover, reproduce
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 REQUIRED_PARAMETERS = set(INJECTED_PARAMETERS)  # and `seed` or `seeds`
@@ -165,7 +166,7 @@ def test_executed_smoke_notebooks_pass_nbval_lax(smoke_series):
 
 
 def test_series_budget():
-    from ddad_lite.series import series_budget
+    from ddad_lite.lessons.series import series_budget
 
     quick = series_budget("quick")
     quick["iterations"] = -1  # a copy: the caller may change it

@@ -9,7 +9,7 @@ import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import ddad_lite.viz as viz  # noqa: E402
-from ddad_lite.inversion import measure_bn  # noqa: E402
+from ddad_lite.lessons.inversion import measure_bn  # noqa: E402
 
 CLASSES = tuple(f"c{i}" for i in range(10))
 

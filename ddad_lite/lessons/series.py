@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import DistillConfig, make_config
-from .errors import unknown_name
-from .files import save_json
+from ..config import DistillConfig, make_config
+from ..errors import unknown_name
+from ..files import save_json
 
 # One schedule per profile for the shapes notebooks. `smoke` checks the plumbing in seconds.
 # `quick` cuts the shapes quick recipe (600 iterations of batch 64, about 97%) so that the

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 
-from .data import dataset_info, denormalize
-from .engine import freeze
-from .losses import BNStatistics
-from .models import build
+from ..data import dataset_info, denormalize
+from ..engine import freeze
+from ..losses import BNStatistics
+from ..models import build
 
 
 @dataclass
