@@ -91,7 +91,7 @@ def cmd_data(args):
 
 
 def cmd_reproduce(args):
-    from .reproduce import reproduce
+    from .runner.reproduce import reproduce
 
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     reproduce(profile=args.profile, only=only, out_root=args.out_root, device=args.device,

@@ -4,7 +4,7 @@ import copy
 
 import torch
 
-from ddad_lite.inversion import invert_generator, invert_pixels
+from ddad_lite.lessons.inversion import invert_generator, invert_pixels
 
 
 def test_pixel_inversion_lowers_the_bn_loss(shapes_teacher):

@@ -20,7 +20,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ddad_lite.errors import UserError
-from ddad_lite.reproduce import INJECTED_PARAMETERS, NOTEBOOKS_DIR, discover, reproduce
+from ddad_lite.paths import NOTEBOOKS_DIR
+from ddad_lite.runner.reproduce import INJECTED_PARAMETERS, discover, reproduce
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 REQUIRED_PARAMETERS = set(INJECTED_PARAMETERS)  # and `seed` or `seeds`
@@ -164,11 +165,14 @@ def test_executed_smoke_notebooks_pass_nbval_lax(smoke_series):
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-def test_series_budget():
-    from ddad_lite.series import series_budget
+@pytest.mark.parametrize("budget", ["lesson_budget", "inversion_budget"])
+def test_lesson_budgets_are_copies_per_profile(budget):
+    from ddad_lite import recipes
 
-    quick = series_budget("quick")
-    quick["iterations"] = -1  # a copy: the caller may change it
-    assert series_budget("quick")["iterations"] > 0
+    get = getattr(recipes, budget)
+    for profile in recipes.PROFILES:
+        values = get(profile)
+        values["iterations"] = -1  # a copy: the caller may change it
+        assert get(profile).get("iterations", 1) != -1
     with pytest.raises(UserError, match="unknown profile 'fast'"):
-        series_budget("fast")
+        get("fast")

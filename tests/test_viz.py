@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import ddad_lite.viz as viz  # noqa: E402
 from ddad_lite.data import dataset_info, get_dataset  # noqa: E402
-from ddad_lite.inversion import measure_bn  # noqa: E402
+from ddad_lite.lessons.inversion import measure_bn  # noqa: E402
 
 CLASSES = tuple(f"c{i}" for i in range(10))
 

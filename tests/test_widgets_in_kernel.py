@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("ipykernel")
 jupyter_client = pytest.importorskip("jupyter_client")
 
-from ddad_lite.reproduce import KERNEL_NAME, this_interpreter_kernel  # noqa: E402
+from ddad_lite.runner.reproduce import KERNEL_NAME, this_interpreter_kernel  # noqa: E402
 
 SHOW_BROWSER = """
 import torch

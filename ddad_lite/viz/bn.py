@@ -15,7 +15,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from ..inversion import bn_rows
+from ..lessons.inversion import bn_rows
 from .images import done
 
 

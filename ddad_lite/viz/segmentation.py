@@ -18,6 +18,7 @@ import torch
 from matplotlib.figure import Figure
 
 from ..data import denormalize
+from ..tables import Column, markdown_table
 from .images import image_grid
 
 # Anchor results from docs/reference.md (DFAD paper), mIoU.
@@ -84,20 +85,14 @@ def ground_truth_figure(model, dataset, info, *, n: int = 6, device="cpu") -> Fi
 
 def comparison_table(figures: dict, dataset: str) -> str:
     """A markdown table: this run's teacher and student mIoU beside DFAD's published ones."""
-    def fmt(v):
-        return "" if v is None else f"{v:.3f}"
-
-    rows = ["| setting | teacher mIoU | student mIoU (final) | mean | best |",
-            "| --- | --- | --- | --- | --- |",
-            f"| this run: {dataset}, {figures.get('method', '')} ({figures.get('profile', '')}) "
-            f"| {fmt(figures.get('teacher_miou'))} | {fmt(figures.get('student_miou'))} "
-            f"| {fmt(figures.get('mean_student_miou'))} "
-            f"| {fmt(figures.get('best_student_miou'))} |"]
+    rows = [[f"this run: {dataset}, {figures.get('method', '')} ({figures.get('profile', '')})",
+             figures.get("teacher_miou"), figures.get("student_miou"),
+             figures.get("mean_student_miou"), figures.get("best_student_miou")]]
     for name, ref in DFAD_TABLE.items():
-        rows.append(f"| DFAD paper: {name}, DFAD | {fmt(ref['teacher'])} | {fmt(ref['dfad'])} "
-                    "| | |")
-        rows.append(f"| DFAD paper: {name}, DAFL | {fmt(ref['teacher'])} | {fmt(ref['dafl'])} "
-                    "| | |")
-        rows.append(f"| DFAD paper: {name}, KD with real data | {fmt(ref['teacher'])} "
-                    f"| {fmt(ref['kd_real_data'])} | | |")
-    return "\n".join(rows)
+        for label, key in (("DFAD", "dfad"), ("DAFL", "dafl"), ("KD with real data",
+                                                                "kd_real_data")):
+            rows.append([f"DFAD paper: {name}, {label}", ref["teacher"], ref[key], None, None])
+    miou = dict(digits=3)
+    return markdown_table([Column("setting"), Column("teacher mIoU", **miou),
+                           Column("student mIoU (final)", **miou), Column("mean", **miou),
+                           Column("best", **miou)], rows)

@@ -1,4 +1,4 @@
-"""Published anchor results (REFERENCE.md), to set beside this kit's own numbers.
+"""Published anchor results (REFERENCE.md), set beside this kit's own numbers (notebook 03).
 
 Student top-1 accuracy in %, ResNet-34 -> ResNet-18. Two protocols are reported in the
 literature for CIFAR; both rows are kept. DDAD's own numbers are not on hand. A table made by
@@ -8,6 +8,9 @@ chose the best (the real test split: optimistic).
 
 from __future__ import annotations
 
+from ..tables import Column, markdown_table
+
+PCT = dict(digits=1, percent=True)  # our accuracies are fractions; the anchors are in %
 ANCHOR_COLUMNS = ("teacher", "KD with real data", "DAFL", "DFAD", "DeepInv", "CMI", "Fast-10")
 
 ANCHORS = {
@@ -26,35 +29,23 @@ ANCHORS = {
 }
 
 
-def _pct(v) -> str:
-    return "" if v is None else f"{100 * v:.1f}"
-
-
 def anchor_table(metrics: dict) -> str:
     """Markdown: our run (teacher, final / mean / best student accuracy) and, below it, the
     published rows for the same dataset (none for the embedded datasets)."""
     dataset = metrics["dataset"]
-    lines = [
-        "| source | teacher | student final | student mean | student best* | method | "
-        "iterations |",
-        "|" + " --- |" * 7,
-        f"| this run ({metrics['profile']} profile) | {_pct(metrics.get('teacher_acc'))} | "
-        f"{_pct(metrics.get('student_acc'))} | {_pct(metrics.get('mean_student_acc'))} | "
-        f"{_pct(metrics.get('best_student_acc'))} | {metrics['method']} | "
-        f"{metrics.get('iterations')} |",
-        "",
-        "*best: the maximum over evaluations on the real test split, which is optimistic; "
-        "final and mean are not selected on anything.",
-    ]
+    ours = {"source": f"this run ({metrics['profile']} profile)", **metrics}
+    text = markdown_table(
+        [Column("source"), Column("teacher", "teacher_acc", **PCT),
+         Column("student final", "student_acc", **PCT),
+         Column("student mean", "mean_student_acc", **PCT),
+         Column("student best*", "best_student_acc", **PCT), Column("method"),
+         Column("iterations")], [ours],
+        footnote="*best: the maximum over evaluations on the real test split, which is "
+                 "optimistic; final and mean are not selected on anything.")
     rows = ANCHORS.get(dataset)
     if not rows:
-        lines += ["", f"No published anchors exist for `{dataset}` (a kit's own dataset)."]
-        return "\n".join(lines)
-    lines += ["", f"Published results on {dataset} (student top-1 %, ResNet-34 -> ResNet-18; "
-              "DDAD's own numbers are not on hand):", "",
-              "| protocol | " + " | ".join(ANCHOR_COLUMNS) + " |",
-              "|" + " --- |" * (len(ANCHOR_COLUMNS) + 1)]
-    for row in rows:
-        cells = [f"{row[c]:.2f}" if c in row else "" for c in ANCHOR_COLUMNS]
-        lines.append(f"| {row['protocol']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        return text + f"\n\nNo published anchors exist for `{dataset}` (a kit's own dataset)."
+    published = markdown_table([Column("protocol")] + [Column(c, digits=2) for c in ANCHOR_COLUMNS],
+                               rows)
+    return (f"{text}\n\nPublished results on {dataset} (student top-1 %, ResNet-34 -> "
+            f"ResNet-18; DDAD's own numbers are not on hand):\n\n{published}")

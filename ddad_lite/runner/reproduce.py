@@ -28,15 +28,16 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import UserError, unknown_name
-from .files import atomic_write, save_json
-from .provenance import provenance
-from .recipes import PROFILES
+from ..errors import UserError, unknown_name
+from ..files import save_json, save_text
+from ..paths import NOTEBOOKS_DIR, SOURCE_ROOT, series_paths
+from ..provenance import provenance
+from ..recipes import PROFILES
+from ..tables import Column, format_value, markdown_table
 
 KERNEL_NAME = "ddad-lite"
 # What the runner sets in every notebook (each notebook's `parameters` cell declares them all).
 INJECTED_PARAMETERS = ("profile", "device", "out_dir", "cache_dir", "data_root")
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def discover(notebooks_dir=NOTEBOOKS_DIR, only=None) -> list[Path]:
@@ -60,7 +61,7 @@ def kernel_spec_dir(root: Path) -> Path:
     """Write a kernel spec `ddad-lite` for this interpreter under `root/kernels/`; the kernel
     imports the same `ddad_lite` as this process (its folder leads PYTHONPATH)."""
     spec_dir = root / "kernels" / KERNEL_NAME
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(SOURCE_ROOT)
     pythonpath = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
     # The kernel logs errors only: a local kernel on the loopback otherwise warns, once per
     # notebook, that its TCP connection is unencrypted.
@@ -102,7 +103,6 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
     import papermill as pm
 
     from .kernel_client import PollingKernelManager
-    from .paths import series_paths
 
     if profile not in PROFILES:
         raise unknown_name("profile", profile, PROFILES)
@@ -168,43 +168,39 @@ def _export_html(executed: Path) -> Path:
 
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
     target = executed.with_suffix(".html")
-
-    def write(tmp):
-        Path(tmp).write_text(body, encoding="utf-8")
-
-    atomic_write(target, write)
+    save_text(target, body)
     return target
 
 
-def _format(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, str) and len(v) > 16:
-        return v[:12] + "..."
-    return str(v)
+def _figures(row: dict) -> str:
+    """The key figures of a notebook in one cell (its error, if it failed)."""
+    if row["status"] != "ok":
+        return row.get("error", "")
+
+    def short(v):
+        return v[:12] + "..." if isinstance(v, str) and len(v) > 16 else format_value(v)
+
+    return ", ".join(f"{k} {short(v)}" for k, v in row.get("key_figures", {}).items())
 
 
 def results_markdown(results: dict) -> str:
     p = results["provenance"]
-    lines = [f"# ddad-lite notebook series: profile `{p['profile']}`", "",
-             f"commit `{p['git_commit']}`, Python {p['python_version']}, torch "
-             f"{p['torch_version']}, torchvision {p['torchvision_version']}, device "
-             f"`{p['device']}`, {p['date']}", "",
-             "| notebook | status | wall s | key figures |", "| --- | --- | --- | --- |"]
-    for r in results["notebooks"]:
-        figures = ", ".join(f"{k} {_format(v)}" for k, v in r.get("key_figures", {}).items())
-        if r["status"] != "ok":
-            figures = r.get("error", "")
-        lines.append(f"| {r['notebook']} | {r['status']} | {r['wall_seconds']} | {figures} |")
-    if "total_seconds" in results:
-        lines += ["", f"Total: {results['total_seconds']} s."]
-    lines += ["", "Accuracies are fractions of the real test split; a `best` value is the "
-              "maximum over evaluations on that split (optimistic), `final` and `mean` are not "
-              "selected."]
-    return "\n".join(lines) + "\n"
+    head = [f"# ddad-lite notebook series: profile `{p['profile']}`", "",
+            f"commit `{p['git_commit']}`, Python {p['python_version']}, torch "
+            f"{p['torch_version']}, torchvision {p['torchvision_version']}, device "
+            f"`{p['device']}`, {p['date']}", ""]
+    notes = [f"Total: {results['total_seconds']} s."] if "total_seconds" in results else []
+    notes.append("Accuracies are fractions of the real test split; a `best` value is the "
+                 "maximum over evaluations on that split (optimistic), `final` and `mean` are "
+                 "not selected.")
+    table = markdown_table(
+        [Column("notebook"), Column("status"), Column("wall s", "wall_seconds", digits=1),
+         Column("key figures", "figures")],
+        [{**r, "figures": _figures(r)} for r in results["notebooks"]],
+        footnote="\n\n".join(notes))
+    return "\n".join([*head, table]) + "\n"
 
 
 def _write_results(run_root: Path, results: dict) -> None:
     save_json(run_root / "results.json", results)
-    text = results_markdown(results)
-    atomic_write(run_root / "results.md", lambda tmp: Path(tmp).write_text(text))
+    save_text(run_root / "results.md", results_markdown(results))

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 
-from .data import dataset_info, denormalize
-from .losses import BNStatistics
-from .models import build, freeze
+from ..data import dataset_info, denormalize
+from ..losses import BNStatistics
+from ..models import build, freeze
 
 
 @dataclass

@@ -1,0 +1,7 @@
+"""What the notebooks share, beside the library they teach.
+
+  series.py     what one series shares (configs, budgets, runs, paths: pointers to where
+                each lives) and key figures for the results table
+  inversion.py  inverting a teacher against its BN statistics alone (notebook 01)
+  anchors.py    published results set beside the kit's own (notebook 03)
+"""

@@ -1,0 +1,160 @@
+"""Several methods x seeds on one teacher and one budget: a row per run, a summary per method.
+
+    rows = sweep(["ddad", "dfad", "dafl"], profile="quick", seeds=(0, 1), out_root="runs/x")
+    summary = summarize(rows)
+    print(sweep_table(summary))
+
+Every method runs through the same engine with the same teacher, dataset recipe, profile and
+overrides (so the same number of iterations, student steps and batch size, hence the same
+number of synthetic images), one run per (method, seed). A row holds the student's final, mean
+and best score over the evaluations (accuracy, or mIoU for segmentation; best is chosen on the
+real test split, so it is optimistic; final and mean are not selected), the forgetting
+(`forgetting_max_drop`: the largest drop of the score from one evaluation to a later one), the
+teacher's class entropy on the last generated batch (near 0: the generator collapsed onto a
+few classes), the wall and training time, the generator's loss weights, the score curve, the
+full history and, for "+replay" methods, the replay memory fields.
+
+The ablation of DDAD's two discriminators is a sweep over `ABLATION_METHODS`. With x = G(z),
+the generator's loss is L_G = w_bn L_BN(T, x) - w_adv D(S(x), T(x)):
+
+    bn_only  w_adv = 0   the teacher is the only discriminator (BN statistics)
+    dfad     w_bn = 0    the student is the only discriminator (adversarial only, DFAD)
+    ddad     both        the dual-discriminator objective
+
+With `out_root`, each run lives in its own folder under it (`store.run_folder`: method, seed
+and config fingerprint); a finished run of the same config is read back instead of run again,
+one cut short is resumed (`store.run_or_load`), and notebooks that share `out_root` share runs.
+Without it, the runs go to a temporary folder, removed at the end.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from pathlib import Path
+
+from ..config import make_config
+from ..errors import UserError
+from ..tables import Column, markdown_table
+from ..teacher import load_or_train_teacher
+from .store import load_history, run_folder, run_or_load
+
+ABLATION_METHODS = ("bn_only", "dfad", "ddad")
+# The fields `summarize` averages over seeds.
+SUMMARY_FIELDS = ("final", "mean", "best", "forgetting", "class_entropy", "wall_seconds")
+BEST_FOOTNOTE = ("*best: the maximum over evaluations on the real test split (optimistic); "
+                 "final and mean are not selected.")
+
+
+def sweep(methods, *, dataset: str = "shapes", profile: str = "quick", seeds=(0,),
+          teacher=None, out_root=None, cache_dir=None, progress: bool = False,
+          **overrides) -> list[dict]:
+    """Run every method in `methods` for every seed; returns one row per run (`run_row`),
+    methods in the order given, seeds within each.
+
+    `teacher` may be given as (model, record); otherwise the recipe's teacher is loaded from
+    (or trained into) the cache. `overrides` go to `make_config` for every run (e.g.
+    iterations=60, device="cuda").
+    """
+    if not methods:
+        raise UserError("a sweep needs at least one method, e.g. ['ddad', 'dfad']")
+    temporary = None
+    if out_root is None:
+        temporary = tempfile.TemporaryDirectory(prefix="ddad-sweep-")
+        out_root = temporary.name
+    rows = []
+    try:
+        for method in methods:
+            for seed in seeds:
+                cfg = make_config(dataset, method, profile, seed=seed, progress=progress,
+                                  **overrides)
+                if teacher is None:
+                    teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=cache_dir,
+                                                    data_root=cfg.data_root,
+                                                    device=cfg.device, progress=progress)
+                run_dir = run_folder(out_root, cfg)
+                metrics = run_or_load(cfg, run_dir, teacher=teacher)
+                rows.append(run_row(metrics, load_history(run_dir),
+                                    run_dir=None if temporary else run_dir))
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+    return rows
+
+
+def run_row(metrics: dict, history: dict, *, run_dir: Path | None = None) -> dict:
+    """One run as a row: see the module's docstring for the fields."""
+    key = "student_acc" if "student_acc" in metrics else "student_miou"
+    return {
+        "method": metrics["method"],
+        "seed": metrics["seed"],
+        "final": metrics[key],
+        "mean": metrics["mean_" + key],
+        "best": metrics["best_" + key],
+        "forgetting": metrics["forgetting_max_drop"],
+        "class_entropy": metrics.get("teacher_class_entropy_final"),
+        "wall_seconds": metrics["wall_seconds"],
+        "train_seconds": metrics["train_seconds"],
+        "teacher_score": metrics.get("teacher_" + key.removeprefix("student_")),
+        "iterations": metrics["iterations"],
+        "weights": loss_weights(metrics["config"]),
+        "curve": [(e["iteration"], e[key]) for e in history["eval"]],
+        "history": history,
+        "run_dir": None if run_dir is None else str(run_dir),
+        **{k: v for k, v in metrics.items() if k.startswith("replay_")},
+    }
+
+
+def loss_weights(config: dict) -> dict:
+    """The generator's loss weights {"bn": w_bn, "adversarial": w_adv} of a run's config (as
+    in metrics.json): the settings of its base method (`"ddad+replay"` -> `"ddad"`) in
+    `config["method_settings"]`; None for a weight the method does not have."""
+    base = config["method"].split("+")[0]
+    settings = (config.get("method_settings") or {}).get(base) or {}
+    return {"bn": settings.get("bn"), "adversarial": settings.get("adversarial")}
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """One entry per method (in the rows' order): the number of seeds, the loss weights, and
+    the mean and standard deviation over seeds of each of `SUMMARY_FIELDS` (`<field>_std`,
+    0.0 for a single seed)."""
+    by_method: dict[str, list[dict]] = {}
+    for row in rows:
+        by_method.setdefault(row["method"], []).append(row)
+    out = []
+    for method, runs in by_method.items():
+        entry = {"method": method, "seeds": len(runs), "weights": runs[0]["weights"]}
+        for field in SUMMARY_FIELDS:
+            values = [r[field] for r in runs if r[field] is not None]
+            entry[field] = statistics.fmean(values) if values else None
+            entry[field + "_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+        out.append(entry)
+    return out
+
+
+def sweep_table(summary: list[dict], *, percent: bool = True, weights: bool = False,
+                entropy: bool = False) -> str:
+    """Markdown of `summarize(rows)`: final, mean, best, forgetting and wall time per method,
+    "mean ± std" over seeds where there are several. `weights` adds the generator's loss
+    weights, `entropy` the teacher's class entropy on the last generated batch."""
+    unit = " (%)" if percent else ""
+    score = dict(digits=1 if percent else 3, percent=percent, right=True)
+    columns = [Column("method"), Column("seeds", right=True)]
+    if weights:
+        columns += [Column("w_bn", "w_bn", right=True), Column("w_adv", "w_adv", right=True)]
+    columns += [Column(f"final{unit}", "final", **score), Column(f"mean{unit}", "mean", **score),
+                Column(f"best*{unit}", "best", **score),
+                Column(f"forgetting{unit}", "forgetting", **score)]
+    if entropy:
+        columns.append(Column("class entropy", "class_entropy", digits=2, right=True))
+    columns.append(Column("wall time (s)", "wall_seconds", digits=0, right=True))
+
+    def cells(entry):
+        row = {"method": entry["method"], "seeds": entry["seeds"],
+               "w_bn": entry["weights"]["bn"], "w_adv": entry["weights"]["adversarial"]}
+        for field in SUMMARY_FIELDS:
+            several = entry["seeds"] > 1 and entry[field] is not None
+            row[field] = (entry[field], entry[field + "_std"]) if several else entry[field]
+        return row
+
+    return markdown_table(columns, map(cells, summary), footnote=BEST_FOOTNOTE)
