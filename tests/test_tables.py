@@ -33,3 +33,21 @@ def test_format_value():
     assert format_value(0.05, percent=True, digits=1) == "5.0"
     assert format_value(1234.5678) == "1235" and format_value(3) == "3"
     assert format_value((None, 0.1)) == ""
+
+
+def test_the_kits_tables_are_written_by_it():
+    from ddad_lite.lessons.anchors import anchor_table
+    from ddad_lite.viz.segmentation import comparison_table
+
+    ours = {"dataset": "cifar10", "profile": "quick", "teacher_acc": 0.95, "student_acc": 0.9,
+            "mean_student_acc": None, "best_student_acc": 0.912, "method": "ddad",
+            "iterations": 200}
+    lines = anchor_table(ours).splitlines()
+    assert lines[2] == "| this run (quick profile) | 95.0 | 90.0 |  | 91.2 | ddad | 200 |"
+    assert "| DFAD paper | 95.50 | 93.90 | 88.50 | 93.30 |  |  |  |" in lines
+    assert anchor_table({**ours, "dataset": "shapes"}).endswith(
+        "No published anchors exist for `shapes` (a kit's own dataset).")
+    seg = comparison_table({"method": "dfad", "profile": "smoke", "teacher_miou": 0.5,
+                            "student_miou": 0.25}, "camvid").splitlines()
+    assert seg[2] == "| this run: camvid, dfad (smoke) | 0.500 | 0.250 |  |  |"
+    assert len(seg) == 2 + 1 + 2 * 3
