@@ -33,7 +33,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from ..config import make_config
+from ..configure import make_config
 from ..errors import UserError
 from ..tables import Column, markdown_table
 from ..teacher import load_or_train_teacher

@@ -1,6 +1,6 @@
 """The method comparison's figure: accuracy (final, mean, best), forgetting and wall time.
 
-    method_comparison_figure(summary)   three panels from `ddad_lite.compare.summarize(rows)`;
+    method_comparison_figure(summary)   three panels from `ddad_lite.runs.sweep.summarize(rows)`;
                                         error bars are the standard deviation over seeds
 """
 

@@ -7,7 +7,7 @@
                                             replaces
     replay_samples_from_run(run_dir)        samples of a "+replay" run's saved VAE
 
-`rows` are those of `ddad_lite.compare.compare_methods` (each with a `curve` of
+`rows` are those of `ddad_lite.runs.sweep.sweep` (each with a `curve` of
 (iteration, accuracy) pairs). Every figure is returned closed (`images.done`).
 """
 

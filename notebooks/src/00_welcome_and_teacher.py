@@ -43,14 +43,16 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.series import series_config, series_paths, write_key_figures
+from ddad_lite.configure import make_config
+from ddad_lite.lessons.series import write_key_figures
+from ddad_lite.paths import series_paths
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seed)
 
-cfg = series_config("shapes", "ddad", profile, device=device, seed=seed, progress=progress)
+cfg = make_config("shapes", "ddad", profile, device=device, seed=seed, progress=progress)
 info = dataset_info(cfg.dataset)
 print(f"profile {profile}: teacher {cfg.teacher} trained for {cfg.teacher_recipe.epochs} "
       f"epoch(s); results in {out}")
@@ -87,7 +89,7 @@ print(f"teacher accuracy on the test split: {record['accuracy']:.1%} "
 
 # %%
 # The teacher's predictions on a few test images (title: true class, then T's prediction).
-from ddad_lite.inversion import to_uint8
+from ddad_lite.lessons.inversion import to_uint8
 
 x, y = zip(*(test_set[i] for i in range(16)))
 x, y = torch.stack(x).to(device), torch.tensor(y)
@@ -107,7 +109,7 @@ viz.image_grid(to_uint8(x, info), labels=y, teacher_pred=t_pred, class_names=inf
 # ```
 #
 # In a notebook, set the parameters `device = "cuda"` (the engine checks that CUDA is there) and
-# use `series_config("cifar10", "ddad", profile, ...)`; notebook 03 does exactly this. Below: what
+# use `make_config("cifar10", "ddad", profile, ...)`; notebook 03 does exactly this. Below: what
 # is prepared on this machine.
 
 # %%
@@ -136,5 +138,5 @@ write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sh
 # 1. Set `profile = "smoke"` and re-run: how good is a teacher trained on 2000 images for one
 #    epoch? Why is that enough for a plumbing test but not for a lesson?
 # 2. Look at `checkpoints/teachers/MANIFEST.json`. Change the recipe (e.g. `epochs`) through
-#    `series_config(..., teacher_recipe={"epochs": 3})`: why does the cache file name change?
+#    `make_config(..., teacher_recipe={"epochs": 3})`: why does the cache file name change?
 # 3. Which classes does the teacher confuse? Compute a confusion matrix on the test split.

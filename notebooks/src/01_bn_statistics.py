@@ -26,17 +26,19 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.inversion import invert_generator, invert_pixels, measure_bn, to_uint8
+from ddad_lite.lessons.inversion import invert_generator, invert_pixels, measure_bn, to_uint8
 from ddad_lite.losses import BNStatistics
 from ddad_lite.recipes import inversion_budget
-from ddad_lite.series import series_config, series_paths, write_key_figures
+from ddad_lite.configure import make_config
+from ddad_lite.lessons.series import write_key_figures
+from ddad_lite.paths import series_paths
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seed)
 
-cfg = series_config("shapes", "bn_only", profile, device=device, seed=seed, progress=progress)
+cfg = make_config("shapes", "bn_only", profile, device=device, seed=seed, progress=progress)
 info = dataset_info(cfg.dataset)
 # The inversions' schedule for this profile (ddad_lite/recipes.py, beside every other budget).
 inversion = inversion_budget(profile)

@@ -28,25 +28,27 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.ablation import format_table, run_ablation
-from ddad_lite.series import series_config, series_paths, write_key_figures
-from ddad_lite.series import series_budget
+from ddad_lite.runs.sweep import ABLATION_METHODS, summarize, sweep, sweep_table
+from ddad_lite.configure import make_config
+from ddad_lite.lessons.series import write_key_figures
+from ddad_lite.paths import series_paths
+from ddad_lite.recipes import lesson_budget
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seed)
 
-# The ablation's budget: the series' shapes schedule for this profile (`series_budget`), the
+# The ablation's budget: the series' shapes schedule for this profile (`lesson_budget`), the
 # same for all three methods. Runs live in the series' shared folder, so notebooks 03 and 06
 # read these back instead of training them again.
-run_overrides = dict(device=device, seed=seed, progress=progress, **series_budget(profile))
-cfg = series_config("shapes", "ddad", profile, **run_overrides)
+budget = dict(device=device, **lesson_budget(profile))
+cfg = make_config("shapes", "ddad", profile, seed=seed, progress=progress, **budget)
 info = dataset_info(cfg.dataset)
 teacher, record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                         data_root=paths["data_root"], device=device,
                                         progress=progress)
-print(f"teacher accuracy {record['accuracy']:.1%}; budget {run_overrides}")
+print(f"teacher accuracy {record['accuracy']:.1%}; budget {budget}")
 
 # %% [markdown]
 # ## Two discriminators
@@ -79,19 +81,21 @@ print(f"teacher accuracy {record['accuracy']:.1%}; budget {run_overrides}")
 # away from anything the teacher has seen).
 
 # %%
-ablation = run_ablation(dataset="shapes", profile=profile, out_dir=paths["shared_runs"],
-                        teacher=(teacher, record), **run_overrides)
-display(Markdown(format_table(ablation["table"])))
+rows = sweep(ABLATION_METHODS, dataset="shapes", profile=profile, seeds=(seed,),
+             teacher=(teacher, record), out_root=paths["shared_runs"], progress=progress,
+             **budget)
+runs = {row["method"]: row for row in rows}  # bn_only, dfad, ddad
+display(Markdown(sweep_table(summarize(rows), weights=True, entropy=True)))
 
 # %%
-viz.compare_curves(ablation["histories"], teacher_score=record["accuracy"],
+viz.compare_curves({m: r["history"] for m, r in runs.items()}, teacher_score=record["accuracy"],
                    title="BN-only vs DFAD vs DDAD, same teacher and budget")
 
 # %% [markdown]
 # How close the generated batches come to the teacher's BN statistics during DDAD:
 
 # %%
-viz.bn_layers_over_time(ablation["histories"]["ddad"]["bn_layers"], title="DDAD: R_l over training")
+viz.bn_layers_over_time(runs["ddad"]["history"]["bn_layers"], title="DDAD: R_l over training")
 
 # %% [markdown]
 # ## Browse the generated images
@@ -101,7 +105,7 @@ viz.bn_layers_over_time(ablation["histories"]["ddad"]["bn_layers"], title="DDAD:
 # the student-as-discriminator rewards). The static figure below it shows the last iteration.
 
 # %%
-browser = viz.snapshot_browser(ablation["run_dirs"]["ddad"], class_names=info.class_names)
+browser = viz.snapshot_browser(runs["ddad"]["run_dir"], class_names=info.class_names)
 browser
 
 # %%
@@ -109,9 +113,10 @@ browser.figure()
 
 # %%
 figures = {"teacher_acc": record["accuracy"]}
-for row in ablation["table"]:
-    for key in ("student_acc", "mean_student_acc", "best_student_acc"):
-        figures[f"{row['method']}_{key}"] = row[key]
+for method, row in runs.items():
+    figures[f"{method}_student_acc"] = row["final"]
+    figures[f"{method}_mean_student_acc"] = row["mean"]
+    figures[f"{method}_best_student_acc"] = row["best"]
 write_key_figures(out, **figures)
 
 # %% [markdown]

@@ -31,12 +31,14 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.anchors import anchor_table
+from ddad_lite.lessons.anchors import anchor_table
 from ddad_lite.data.prepare import dataset_summary
 from ddad_lite.errors import UserError
-from ddad_lite.experiment import load_history, run_folder, run_or_load
-from ddad_lite.series import series_config, series_paths, write_key_figures
-from ddad_lite.series import series_budget
+from ddad_lite.runs.store import load_history, run_folder, run_or_load
+from ddad_lite.configure import make_config
+from ddad_lite.lessons.series import write_key_figures
+from ddad_lite.paths import series_paths
+from ddad_lite.recipes import lesson_budget
 from ddad_lite.teacher import load_teacher_file
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
@@ -55,8 +57,8 @@ except UserError as e:
 run_overrides = dict(device=device, seed=seed, progress=progress,
                      data_root=str(paths["data_root"]))
 if dataset == "shapes":  # the series' shapes schedule: notebook 02 has trained this run
-    run_overrides.update(series_budget(profile))
-cfg = series_config(dataset, "ddad", profile, **run_overrides)
+    run_overrides.update(lesson_budget(profile))
+cfg = make_config(dataset, "ddad", profile, **run_overrides)
 run_dir = run_folder(paths["shared_runs"], cfg)
 info = dataset_info(dataset)
 print(f"{cfg.teacher} -> {cfg.student} on {dataset}, {cfg.iterations} iterations of "
@@ -116,7 +118,7 @@ write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
 # %% [markdown]
 # ## Summary
 #
-# - The same `series_config` + `run_distillation` code runs the real benchmark; only the dataset
+# - The same `make_config` + `run_distillation` code runs the real benchmark; only the dataset
 #   and the profile change.
 # - Our table shows final, mean and best (chosen on the test split) beside the published numbers,
 #   and our teacher's accuracy beside theirs: a teacher a point weaker moves every row.

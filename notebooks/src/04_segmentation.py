@@ -40,11 +40,12 @@ import torch
 from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
-from ddad_lite.checkpoint import load_torch
-from ddad_lite.config import make_config
+from ddad_lite.files import load_torch
+from ddad_lite.configure import make_config
 from ddad_lite.data import dataset_info, get_dataset
-from ddad_lite.experiment import load_history, run_or_load
-from ddad_lite.series import series_paths, write_key_figures
+from ddad_lite.runs.store import load_history, run_or_load
+from ddad_lite.lessons.series import write_key_figures
+from ddad_lite.paths import series_paths
 from ddad_lite.teacher import load_or_train_teacher
 from ddad_lite.viz.segmentation import comparison_table
 

@@ -38,9 +38,10 @@ import torch
 from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
-from ddad_lite.compare import compare_methods, markdown_table, summarize
-from ddad_lite.config import make_config
-from ddad_lite.series import series_budget, series_paths
+from ddad_lite.runs.sweep import summarize, sweep, sweep_table
+from ddad_lite.configure import make_config
+from ddad_lite.paths import series_paths
+from ddad_lite.recipes import lesson_budget
 from ddad_lite.teacher import load_or_train_teacher
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
@@ -48,9 +49,9 @@ paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
 
-# The series' shapes schedule (`series_budget`), the same for every method and seed. Runs are
+# The series' shapes schedule (`lesson_budget`), the same for every method and seed. Runs are
 # kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
-budget = series_budget(profile)
+budget = lesson_budget(profile)
 methods = [base_method, base_method + "+replay"]
 cfg = make_config("shapes", base_method, profile, device=device, progress=progress, **budget)
 teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
@@ -91,11 +92,10 @@ print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; {cfg.iterations} iteratio
 # Both runs below use the same teacher, budget and seeds; only the `+replay` differs.
 
 # %%
-rows = compare_methods(methods, profile=profile, seeds=seeds, teacher=teacher,
-                       out_root=paths["shared_runs"], device=device, progress=progress,
-                       **budget)
+rows = sweep(methods, profile=profile, seeds=seeds, teacher=teacher,
+             out_root=paths["shared_runs"], device=device, progress=progress, **budget)
 summary = summarize(rows)
-display(Markdown(markdown_table(summary)))
+display(Markdown(sweep_table(summary)))
 
 # %%
 fig = viz.accuracy_curves(rows, title=f"{base_method} with and without replay")

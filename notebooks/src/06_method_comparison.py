@@ -42,9 +42,10 @@ import torch
 from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
-from ddad_lite.compare import compare_methods, markdown_table, summarize
-from ddad_lite.config import make_config
-from ddad_lite.series import series_budget, series_paths
+from ddad_lite.runs.sweep import summarize, sweep, sweep_table
+from ddad_lite.configure import make_config
+from ddad_lite.paths import series_paths
+from ddad_lite.recipes import lesson_budget
 from ddad_lite.teacher import load_or_train_teacher
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
@@ -52,9 +53,9 @@ paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
 
-# The series' shapes schedule (`series_budget`), the same for every method and seed. Runs are
+# The series' shapes schedule (`lesson_budget`), the same for every method and seed. Runs are
 # kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
-budget = series_budget(profile)
+budget = lesson_budget(profile)
 cfg = make_config("shapes", "ddad", profile, device=device, progress=progress, **budget)
 teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                 data_root=paths["data_root"], device=device, progress=progress)
@@ -73,11 +74,10 @@ print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; every method: {cfg.iterat
 # choose itself.
 
 # %%
-rows = compare_methods(methods, profile=profile, seeds=seeds, teacher=teacher,
-                       out_root=paths["shared_runs"], device=device, progress=progress,
-                       **budget)
+rows = sweep(methods, profile=profile, seeds=seeds, teacher=teacher,
+             out_root=paths["shared_runs"], device=device, progress=progress, **budget)
 summary = summarize(rows)
-table = markdown_table(summary)
+table = sweep_table(summary)
 (out / "comparison.md").write_text(table + "\n")
 display(Markdown(table))
 
