@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import PROJECT_ROOT, SHARED_DATA
 
-from ddad_lite.config import make_config
+from ddad_lite.configure import make_config
 from ddad_lite.data import dataset_info, get_dataset
 from ddad_lite.data.scenes import CLASS_NAMES, make_scenes
 from ddad_lite.metrics import confusion_matrix, miou
@@ -66,7 +66,7 @@ def test_scenes_are_deterministic_with_valid_labels_and_every_class():
 
 def test_scenes_smoke_distillation_writes_miou(tmp_path, teacher_cache):
     cfg = make_config("scenes", "ddad", "smoke", progress=False)
-    assert cfg.generator_discrepancy == "log_l1"
+    assert cfg.method_settings["ddad"]["generator_discrepancy"] == "log_l1"
     metrics = run_distillation(cfg, tmp_path / "run", cache_dir=teacher_cache)
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
     for key in ("teacher_miou", "student_miou", "mean_student_miou", "best_student_miou"):

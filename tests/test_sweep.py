@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ddad_lite.config import make_config
+from ddad_lite.configure import make_config
 from ddad_lite.errors import UserError
 from ddad_lite.runs import sweep as sweep_module
 from ddad_lite.runs.store import run_folder, run_or_load

@@ -37,7 +37,7 @@ import torch.nn as nn
 from ..config import DistillConfig
 from ..data import DatasetInfo
 from ..errors import UserError
-from ..losses import DISCREPANCIES, discrepancy
+from ..losses import DISCREPANCIES, BNStatistics, discrepancy
 
 
 @dataclass
@@ -174,3 +174,27 @@ class Method:
 
     def load_state_dict(self, state: dict) -> None:
         pass
+
+
+class HooksTeacherBN:
+    """For a method that judges x by T's BN statistics: `setup` hooks every BN layer of T
+    (when `wants_bn()`), the hooks record only inside `with self.bn.recording():`, `close`
+    releases them, and each log step adds R_l per layer to the history (`bn_layers`)."""
+
+    bn: BNStatistics | None = None
+
+    def wants_bn(self) -> bool:
+        return True
+
+    def setup(self, engine: Engine) -> None:
+        if self.wants_bn():
+            self.bn = BNStatistics(engine.T)
+            self.bn.set_enabled(False)  # on only while a loss needs the statistics
+
+    def close(self) -> None:
+        if self.bn is not None:
+            self.bn.remove()
+            self.bn = None
+
+    def history_records(self) -> dict:
+        return {"bn_layers": self.bn.per_layer()} if self.bn is not None else {}

@@ -33,8 +33,7 @@ import torch.nn.functional as F
 from ..config import DistillConfig
 from ..data import dataset_info
 from ..errors import UserError
-from ..losses import BNStatistics
-from .base import Engine, KDSettings, Method
+from .base import HooksTeacherBN, KDSettings, Method
 
 
 @dataclass
@@ -65,7 +64,7 @@ def total_variation(x: torch.Tensor) -> torch.Tensor:
             + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().mean())
 
 
-class DeepInversion(Method):
+class DeepInversion(HooksTeacherBN, Method):
     """Pixels optimised against T's BN statistics + image priors + CE to target classes."""
 
     name = "deepinv"
@@ -85,21 +84,7 @@ class DeepInversion(Method):
         self.rng = torch.Generator(self.device).manual_seed(cfg.seed + 7919)
         self.pool: list[torch.Tensor] = []
         self.rounds_done = 0
-        self.bn: BNStatistics | None = None
         self._new_batch()
-
-    # ---- T's BN hooks: owned here ---------------------------------------------------------
-    def setup(self, engine: Engine) -> None:
-        self.bn = BNStatistics(engine.T)
-        self.bn.set_enabled(False)  # on only while the pixels are optimised
-
-    def close(self) -> None:
-        if self.bn is not None:
-            self.bn.remove()
-            self.bn = None
-
-    def history_records(self) -> dict:
-        return {"bn_layers": self.bn.per_layer()} if self.bn is not None else {}
 
     def _new_batch(self):
         x = torch.randn(self.shape, device=self.device, generator=self.rng)

@@ -31,8 +31,8 @@ import torch
 
 from ..config import DistillConfig
 from ..errors import UserError
-from ..losses import BNStatistics, class_balance_loss, discrepancy, onehot_loss
-from .base import Engine, KDSettings, Method, no_param_grad
+from ..losses import class_balance_loss, discrepancy, onehot_loss
+from .base import Engine, HooksTeacherBN, KDSettings, Method, no_param_grad
 
 LOOPS = ("alternate", "joint")
 
@@ -57,7 +57,7 @@ class WeightedSettings(KDSettings):
             KDSettings(discrepancy=self.generator_discrepancy).validate()
 
 
-class WeightedGeneratorLoss(Method):
+class WeightedGeneratorLoss(HooksTeacherBN, Method):
     """L_G = sum_i w_i L_i over the named losses; L_S = D(S(x), T(x))."""
 
     name = "ddad"
@@ -68,7 +68,6 @@ class WeightedGeneratorLoss(Method):
         self.check(cfg, self.settings)
         self.generator_discrepancy = (self.settings.generator_discrepancy
                                       or self.settings.discrepancy)
-        self.bn: BNStatistics | None = None
 
     @classmethod
     def check(cls, cfg: DistillConfig, settings: WeightedSettings) -> None:
@@ -80,19 +79,9 @@ class WeightedGeneratorLoss(Method):
             raise UserError(f"{cfg.method}: the joint loop does not combine with extensions; "
                             "set loop=alternate")
 
-    # ---- T's BN hooks: owned here ---------------------------------------------------------
-    def setup(self, engine: Engine) -> None:
-        if self.settings.bn:
-            self.bn = BNStatistics(engine.T)
-            self.bn.set_enabled(False)  # on only while L_G's forward pass records
-
-    def close(self) -> None:
-        if self.bn is not None:
-            self.bn.remove()
-            self.bn = None
-
-    def history_records(self) -> dict:
-        return {"bn_layers": self.bn.per_layer()} if self.bn is not None else {}
+    def wants_bn(self) -> bool:
+        """T's BN hooks are attached only when L_BN is part of L_G."""
+        return bool(self.settings.bn)
 
     # ---- L_G -------------------------------------------------------------------------------
     def generator_loss(self, engine: Engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
