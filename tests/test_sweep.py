@@ -75,9 +75,9 @@ def test_the_ablation_sweep_rows_summary_and_table(monkeypatch, tmp_path):
 def test_sweep_on_the_smoke_profile(shapes_teacher, tmp_path):
     kw = dict(profile="smoke", teacher=shapes_teacher, iterations=2, eval_every=1,
               eval_size=100)
-    rows = sweep(["dfad", "dafl+replay"], seeds=(0, 1), out_root=tmp_path, **kw)
+    rows = sweep(["dfad", "ddad+replay"], seeds=(0, 1), out_root=tmp_path, **kw)
     assert [(r["method"], r["seed"]) for r in rows] == [
-        ("dfad", 0), ("dfad", 1), ("dafl+replay", 0), ("dafl+replay", 1)]
+        ("dfad", 0), ("dfad", 1), ("ddad+replay", 0), ("ddad+replay", 1)]
     for r in rows:
         assert 0 <= r["final"] <= 1 and r["best"] >= r["final"] and r["best"] >= r["mean"]
         assert r["forgetting"] >= 0 and r["wall_seconds"] > 0
@@ -87,11 +87,11 @@ def test_sweep_on_the_smoke_profile(shapes_teacher, tmp_path):
     assert rows[0]["curve"] != rows[1]["curve"] or rows[0]["final"] == rows[1]["final"]
 
     summary = summarize(rows)
-    assert [e["method"] for e in summary] == ["dfad", "dafl+replay"]
+    assert [e["method"] for e in summary] == ["dfad", "ddad+replay"]
     assert summary[0]["seeds"] == 2
     assert summary[0]["final"] == pytest.approx((rows[0]["final"] + rows[1]["final"]) / 2)
     table = sweep_table(summary)
-    assert table.count("\n") == 5 and "| dafl+replay | 2 |" in table
+    assert table.count("\n") == 5 and "| ddad+replay | 2 |" in table
 
     # A finished run is read back, not rerun; another config gets a folder of its own.
     again = sweep(["dfad"], seeds=(0,), out_root=tmp_path, **kw)

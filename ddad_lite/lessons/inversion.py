@@ -46,29 +46,14 @@ def to_uint8(x: torch.Tensor, info) -> torch.Tensor:
     return (denormalize(x.detach().float(), info).clamp(0, 1) * 255).round().to(torch.uint8).cpu()
 
 
-def bn_rows(bn: BNStatistics) -> list[dict]:
-    """Per hooked layer after a forward pass: name, batch mu_l and sigma_l^2, the running
-    statistics and R_l (CPU tensors and floats), for the per-layer match plots."""
-    rows = []
-    for h in bn.hooks:
-        if h.mean is None:
-            continue
-        rows.append({"name": h.name, "mean": h.mean.detach().cpu(),
-                     "var": h.var.detach().cpu(),
-                     "running_mean": h.module.running_mean.detach().cpu().float(),
-                     "running_var": h.module.running_var.detach().cpu().float(),
-                     "R": float(h.loss.detach())})
-    return rows
-
-
 @torch.no_grad()
 def measure_bn(teacher: nn.Module, x: torch.Tensor) -> list[dict]:
-    """`bn_rows` of the teacher on batch x (T in eval mode; hooks removed afterwards)."""
+    """`BNStatistics.rows()` of the teacher on batch x (T in eval mode; hooks then removed)."""
     teacher.eval()
     bn = BNStatistics(teacher)
     try:
         teacher(x)
-        return bn_rows(bn)
+        return bn.rows()
     finally:
         bn.remove()
 

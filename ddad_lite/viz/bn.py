@@ -15,14 +15,13 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from ..lessons.inversion import bn_rows
 from .images import done
 
 
 def layer_statistics(bn) -> list[dict]:
     """Rows per layer (name, mu_l, sigma_l^2, running statistics, R_l) from a `BNStatistics`
-    after a forward pass, or rows already made by `inversion.measure_bn`."""
-    rows = bn if isinstance(bn, list) else bn_rows(bn)
+    after a forward pass (`BNStatistics.rows`), or rows already made by `measure_bn`."""
+    rows = bn if isinstance(bn, list) else bn.rows()
     if not rows:
         raise ValueError("no BN statistics recorded: run the teacher on a batch first")
     return rows
