@@ -24,7 +24,7 @@ import dataclasses
 
 from .config import DistillConfig, TeacherConfig
 from .errors import UserError, unknown_name
-from .methods import METHODS, components
+from .methods import EXTENSIONS, METHODS, components
 from .recipes import PROFILES, RECIPES
 from .settings import closest, coerce, field_types
 
@@ -80,6 +80,7 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
 
     cfg = DistillConfig(dataset=dataset, method=method, profile=profile,
                         method_settings=complete, **run)
+    _check_ranges(cfg)
     cfg.teacher_recipe = TeacherConfig(dataset=dataset, model=cfg.teacher,
                                        model_kwargs=dict(cfg.teacher_kwargs), **teacher)
     for name, part_row in parts:
@@ -89,6 +90,26 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
         if check is not None:
             check(cfg, part_settings)
     return cfg
+
+
+# Run fields that must be at least this large (0 turns the periodic ones off).
+MINIMUM = {"iterations": 1, "student_steps": 1, "batch_size": 1, "nz": 1, "ngf": 1,
+           "snapshot_size": 1, "eval_every": 0, "log_every": 0, "snapshot_every": 0,
+           "checkpoint_every": 0, "seed": 0, "eval_size": 1}
+
+
+def _check_ranges(cfg: DistillConfig) -> None:
+    """One line for a run field out of range, before any work starts."""
+    for name, low in MINIMUM.items():
+        value = getattr(cfg, name)
+        if value is not None and value < low:
+            raise UserError(f"setting {name!r} must be >= {low}, not {value}")
+    for name in ("lr_student", "lr_generator"):
+        if getattr(cfg, name) <= 0:
+            raise UserError(f"setting {name!r} must be > 0, not {getattr(cfg, name)}")
+    if not all(0 < f <= 1 for f in cfg.lr_milestones):
+        raise UserError(f"lr_milestones are fractions of the iterations in (0, 1], not "
+                        f"{cfg.lr_milestones}")
 
 
 def settings_help(method: str) -> list[tuple[str, str, object]]:
@@ -165,8 +186,6 @@ def _method_with(key: str, value, *, like) -> str | None:
 
 def _known_setting(key: str) -> bool:
     """Whether any registered method (or extension) has a setting `key`."""
-    from .methods import EXTENSIONS
-
     return any(key in field_types(r.method.Settings)
                for r in list(METHODS.values()) + list(EXTENSIONS.values()))
 

@@ -11,7 +11,8 @@ releases. The default iteration:
     for k steps:   z ~ N(0, I);  x = G(z) (no grad);  t = T(x) (no grad)
                    L_S = D(S(x), t);  update S
     once:          z ~ N(0, I);  x = G(z)
-                   L_G = alpha * L_BN(T, x) - beta * D(S(x), T(x));  update G
+                   L_G = the method's loss, e.g. DDAD's
+                         bn * L_BN(T, x) - adversarial * D(S(x), T(x));  update G
 
 T is frozen: eval mode (its BN layers use and keep their running statistics) and no parameter
 gradients. Real data only evaluates the student.

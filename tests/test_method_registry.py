@@ -76,6 +76,13 @@ def test_a_method_registered_from_a_test_file_trains_two_iterations(confidence_m
     ("ddad", dict(iterations="ten"), "'iterations' must be int"),
     ("ddad", dict(discrepancy="l3"), "discrepancy 'l3' is unknown"),
     ("deepinv", dict(pool_size=0), "pool_size must be >= 1"),
+    ("ddad", dict(student_steps=0), "'student_steps' must be >= 1"),
+    ("ddad", dict(iterations=-5), "'iterations' must be >= 1"),
+    ("ddad", dict(eval_every=-1), "'eval_every' must be >= 0"),
+    ("ddad", dict(seed=-1), "'seed' must be >= 0"),
+    ("ddad", dict(lr_student="nan"), "'lr_student' must be float"),
+    ("ddad", dict(lr_generator=0), "'lr_generator' must be > 0"),
+    ("ddad", dict(lr_milestones="0.5,2"), "lr_milestones are fractions"),
 ])
 def test_contradicting_or_unknown_settings_are_refused_in_one_line(method, override, message):
     with pytest.raises(UserError, match=message) as info:
