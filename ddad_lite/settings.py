@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import types
 import typing
 
 from .errors import UserError
@@ -50,8 +51,7 @@ def coerce(name: str, value, annotation):
 
 
 def _is_union(annotation) -> bool:
-    return typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"),
-                                                                    "UnionType", ()))
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
 
 
 def _as(kind, value):
