@@ -1,7 +1,13 @@
 """Where a result came from: the code's commit, the device, the versions, the date.
 
     provenance("cuda")   {"git_commit", "device", "device_name", "python_version", "python",
-                          "torch_version", "torchvision_version", "platform", "date"}
+                          "torch_version", "torchvision_version", "platform", "date",
+                          "torch_threads", "cpu_capability"}
+
+On a CPU, a run is bit for bit the same only with the same torch threads and the same kernel
+family (`cpu_capability`, e.g. AVX2 or AVX512): both change the order of floating-point sums,
+and a GAN-like loop amplifies such last-digit differences within a few hundred iterations
+(README, "Reproducibility"). Both are recorded so that two results can be told apart.
 
 Recorded beside every result: in a run's metrics.json (`runs.run.collect_metrics`) and in the
 notebook series' results.json (`runner.reproduce`).
@@ -28,7 +34,16 @@ def provenance(device) -> dict:
             "torch_version": str(torch.__version__),
             "torchvision_version": str(torchvision.__version__),
             "platform": platform.platform(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "torch_threads": torch.get_num_threads(), "cpu_capability": cpu_capability()}
+
+
+def cpu_capability() -> str | None:
+    """The CPU kernel family torch dispatches to (e.g. "AVX2", "AVX512"); None if unknown."""
+    try:
+        return str(torch.backends.cpu.get_cpu_capability())
+    except (AttributeError, RuntimeError):  # older torch
+        return None
 
 
 def git_commit() -> str | None:

@@ -106,7 +106,7 @@ fig
 #   distinct batches.
 # - With one seed and a short budget, differences of a few points are within the noise:
 #   rerun with `seeds = [0, 1, 2]` before trusting an order. The ranking of a short run need not
-#   hold for the paper's schedule (`profile = "full"`, for a GPU).
+#   hold for the long schedule (`profile = "full"`, DFAD's protocol, for a GPU).
 
 # %%
 # Key figures for the series' results table.
