@@ -44,8 +44,17 @@ RECIPES: dict[str, dict] = {
         "full": dict(iterations=5000, batch_size=256, student_steps=5, eval_every=250,
                      snapshot_every=250, lr_milestones=(0.4, 0.8), nz=256, ngf=64,
                      teacher_recipe=dict(epochs=30)),
+        "methods": {},  # filled below
     },
 }
+
+# DeepInversion on shapes: the kit's choices for a short budget (50 pixel steps per batch, not
+# the reference's 2,000), kept from the kit's first version: L_BN weight 1, Adam betas
+# (0.5, 0.99), random flips and clipping to the image range (as NVlabs' ImageNet code), and an
+# L1 total variation (ImageNet's 4-direction form at 0.025, about the kit's former 2-direction
+# 0.05) instead of CIFAR's L2 one. Every other setting is the reference's.
+_DEEPINV_SHAPES = dict(bn=1.0, betas=(0.5, 0.99), flip=True, clip=True, tv_l1=0.025, tv_l2=0.0)
+RECIPES["shapes"]["methods"].update(deepinv=_DEEPINV_SHAPES, adi=_DEEPINV_SHAPES)
 
 # CIFAR: DFAD's protocol (ResNet-34-8x -> ResNet-18-8x, GeneratorA, nz 256, batch 256, 500 x 50
 # iterations, student SGD 0.1, generator Adam 1e-3, lr x0.1 at 100 and 200 epochs).
@@ -68,6 +77,15 @@ _CIFAR = {
                  snapshot_every=1000, lr_milestones=(0.2, 0.4),
                  teacher_recipe=dict(epochs=200, batch_size=128, lr=0.1)),
 }
+# DeepInversion as NVlabs' CIFAR-10 script runs it with its README's "paper parameters"
+# (cifar10/deepinversion_cifar10.py, cifar10/README.md): 2,000 Adam steps per batch (here 20
+# per generator step x 100 rounds), lr 0.05, Adam's default betas, L_BN weight 10, TV as L2
+# norms over 4 directions at 2.5e-5, no l2 prior, jitter 2, no flip, no clipping, balanced
+# targets. The same for Adaptive DeepInversion (`adi`), which adds its competition term.
+_DEEPINV_CIFAR = dict(pixel_steps=20, rounds=100, pixel_lr=0.05, betas=(0.9, 0.999), bn=10.0,
+                      first_bn_multiplier=1.0, tv_l2=2.5e-5, tv_l1=0.0, l2=0.0, jitter=2,
+                      flip=False, clip=False, balanced_targets=True, lr_schedule="constant")
+_CIFAR["methods"] = {"deepinv": _DEEPINV_CIFAR, "adi": _DEEPINV_CIFAR}
 RECIPES["cifar10"] = _CIFAR
 RECIPES["cifar100"] = _CIFAR
 

@@ -10,7 +10,8 @@ and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
     bn_only   WeightedGeneratorLoss   L_BN (adversarial fixed at 0)       D(S(x), T(x))
     dafl      WeightedGeneratorLoss   one-hot + activation + entropy      KL, joint loop
     dfq_like  WeightedGeneratorLoss   L_BN - D(S, T) + one-hot + entropy  D(S(x), T(x))
-    deepinv   DeepInversion           pixels: L_BN + CE + TV + l2         KL on a pool
+    deepinv   DeepInversion           pixels: L_BN + CE + TV (+ l2)       KL on a pool
+    adi       DeepInversion           deepinv's + competition 1 - JS(S,T)  KL on a pool
     adv_fc    AdversarialFC           as ddad                             D + FC discriminator
     M+replay  PseudoReplay (extension) any method M, with a VAE replaying past samples
 
@@ -68,8 +69,15 @@ METHODS: dict[str, MethodRow] = {
                           nonzero=("bn", "adversarial"),
                           summary="the kit's mix in the spirit of DFQ: BN statistics, "
                                   "disagreement and teacher priors (weights are the kit's)"),
-    "deepinv": MethodRow(DeepInversion, dict(discrepancy="kl"), nonzero=("bn",),
-                         summary="pixels optimised against BN statistics and image priors"),
+    "deepinv": MethodRow(DeepInversion, dict(discrepancy="kl"), fixed=("competition",),
+                         nonzero=("bn",),
+                         summary="pixels optimised against BN statistics and image priors "
+                                 "(NVlabs' CIFAR-10 script by default)"),
+    # Adaptive DeepInversion: NVlabs' README, "Value 0.2 was used in the paper" (adi_scale).
+    "adi": MethodRow(DeepInversion, dict(discrepancy="kl", competition=0.2),
+                     nonzero=("bn", "competition"),
+                     summary="DeepInversion plus Adaptive DeepInversion's competition: x "
+                             "also where S and T disagree (1 - JS at tau 3)"),
     "adv_fc": MethodRow(AdversarialFC, dict(bn=1.0, adversarial=1.0),
                         nonzero=("bn", "adversarial"),
                         summary="DDAD's generator; an FC discriminator on outputs joins L_S "

@@ -13,7 +13,7 @@
 # | `bn_only` | $G$ matches $T$'s BN statistics | same |
 # | `ddad` | $G$: $\alpha\,\mathcal{L}_{BN} - \beta\,D(S(x), T(x))$ | same |
 # | `dafl` | $G$: one-hot + activation + information entropy of $T$; $G$ and $S$ updated together once per iteration | KL at $\tau = 1$ |
-# | `deepinv` | pixels optimised: $\alpha\,\mathcal{L}_{BN}$ + CE + TV + $\ell_2$ | KL at $\tau = 1$ |
+# | `deepinv` | pixels optimised: $\alpha\,\mathcal{L}_{BN}$ + CE + total variation (`adi` adds a student-teacher competition term) | KL at $\tau = 1$ |
 # | `adv_fc` | as `ddad` | $D(S(x), T(x)) + w\,\mathcal{L}_{adv}(D_{fc})$ |
 # | `ddad+replay` | as `ddad`, plus VAE replay | on novel + replayed samples |
 #
