@@ -128,4 +128,5 @@ def build_method(cfg: DistillConfig) -> Method:
 
 __all__ = ["EXTENSIONS", "METHODS", "AdversarialFC", "DeepInversion", "Engine", "KDSettings",
            "Method", "MethodRow", "PseudoReplay", "ReplayBuffer", "WeightedGeneratorLoss",
-           "available_methods", "build_method", "components", "no_param_grad", "register_method", "split_method"]
+           "available_methods", "build_method", "components", "no_param_grad",
+           "register_method", "split_method"]
