@@ -171,6 +171,17 @@ def test_vae_learns_from_its_first_steps_only_and_replays_an_eighth():
     d.close()
 
 
+@pytest.mark.parametrize("first", [True, False])
+def test_generator_first_is_pre_dfkds_order(first):
+    d = replay_distiller(tiny=False, student_steps=3, replay_generator_first=first)
+    calls = []
+    d.generator_step = lambda: calls.append("G") or (torch.tensor(0.0), {})
+    d.student_step = lambda: calls.append("S") or torch.tensor(0.0)
+    d.method.iteration(d)
+    assert calls == (["G", "S", "S", "S"] if first else ["S", "S", "S", "G"])
+    d.close()
+
+
 # ---- the equal-bytes buffer ----------------------------------------------------------------
 def buffer_method(**overrides):
     cfg = make_config("shapes", "ddad+buffer", "smoke", batch_size=BATCH, progress=False,

@@ -14,8 +14,8 @@ distillation.py lines 8-43 and main.py lines 83-108):
 with n_replay = round(replay_fraction * batch_size) (PRE-DFKD: 1024 novel, 128 = 1/8
 replayed), from the iteration `replay_warmup * iterations` on (PRE-DFKD: from the first).
 With `replay_generator_first`, an iteration makes the generator step before the k student
-steps (PRE-DFKD's order, main.py lines 94-108) instead of the engine's k-then-1; it applies
-only to methods that use the engine's loop.
+steps (PRE-DFKD's order, main.py lines 94-108) instead of the engine's k-then-1 (the only
+loop of the methods an extension combines with: DAFL's joint loop refuses extensions).
 """
 
 from __future__ import annotations
@@ -93,8 +93,7 @@ class Rehearsal(Method):
         self.base.close()
 
     def iteration(self, engine: Engine) -> dict:
-        if not (self.settings.replay_generator_first
-                and type(self.base).iteration is Method.iteration):
+        if not self.settings.replay_generator_first:
             return self.base.iteration(engine)
         loss_G, parts = engine.generator_step()
         for _ in range(self.cfg.student_steps):
@@ -134,7 +133,7 @@ class Rehearsal(Method):
             self._step_in_iteration += 1
         x, t = self.base.student_batch(engine)
         self._n_novel = len(x)
-        self._logs = {"replay_size": torch.tensor(0.0)}
+        self._logs["replay_size"] = torch.tensor(0.0)  # the memory's last losses stay
         if not self.replaying(engine):
             return x, t
         x_replay = self.samples(engine, self.replay_size).to(x.dtype)
