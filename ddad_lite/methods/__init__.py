@@ -14,6 +14,8 @@ and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
     adi       DeepInversion           deepinv's + competition 1 - JS(S,T)  KL on a pool
     adv_fc    AdversarialFC           as ddad                             D + FC discriminator
     M+replay  PseudoReplay (extension) any method M, with a VAE replaying past samples
+    M+buffer  ReplayBuffer (extension) any method M, with stored past samples replayed
+              the same way (as many bytes as the VAE by default: the fair baseline)
 
 A row's `fixed` settings define the method (DFAD has no BN term): changing one is refused in
 one line naming the method that has it, never silently relabelled; `nonzero` settings must
@@ -30,6 +32,7 @@ from ..config import DistillConfig
 from ..errors import UserError, unknown_name
 from .adversarial_fc import AdversarialFC
 from .base import Engine, KDSettings, Method, no_param_grad
+from .buffer import ReplayBuffer
 from .deepinversion import DeepInversion
 from .replay import PseudoReplay
 from .weighted import WeightedGeneratorLoss
@@ -87,6 +90,8 @@ METHODS: dict[str, MethodRow] = {
 # Extensions combine with any method, by the suffix after "+" (e.g. "ddad+replay").
 EXTENSIONS: dict[str, MethodRow] = {
     "replay": MethodRow(PseudoReplay, summary="a VAE replays past synthetic images"),
+    "buffer": MethodRow(ReplayBuffer, summary="a buffer of past synthetic images, as many "
+                                              "bytes as the VAE, replays them"),
 }
 
 
@@ -130,5 +135,6 @@ def build_method(cfg: DistillConfig) -> Method:
 
 
 __all__ = ["EXTENSIONS", "METHODS", "AdversarialFC", "DeepInversion", "Engine", "KDSettings",
-           "Method", "MethodRow", "PseudoReplay", "WeightedGeneratorLoss", "available_methods",
-           "build_method", "components", "no_param_grad", "register_method", "split_method"]
+           "Method", "MethodRow", "PseudoReplay", "ReplayBuffer", "WeightedGeneratorLoss",
+           "available_methods", "build_method", "components", "no_param_grad",
+           "register_method", "split_method"]

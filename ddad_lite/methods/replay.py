@@ -1,181 +1,177 @@
-"""Generative pseudo replay (PRE-DFKD, Binici et al., AAAI 2022): "M+replay" for any method M.
+"""Generative pseudo replay (PRE-DFKD, Binici et al., AAAI 2022): "M+replay" for any method M,
+as the public code (kuluhan/PRE-DFKD, distillation.py and main.py) runs it.
 
-The generator's distribution drifts during training, and the student forgets what it learnt
-on earlier samples. Instead of storing past synthetic samples (memory, privacy), a VAE V
-(models/vae.py) is trained, as a stream, on every novel synthetic batch the student sees,
-and its samples are replayed into each later student batch:
+The generator drifts and the student forgets what it learnt on earlier samples. Instead of
+storing past samples, a VAE (encoder E, decoder V: models/vae.py) learns the synthetic
+stream and its samples join every student batch (rehearsal.py: how many, and when).
 
-    novel:   x, t = M's student batch (e.g. x = G(z), t = T(x))
-    replay:  z' ~ N(0, I),  x' = V.decode(z'),  t' = T(x')      (the teacher labels x')
-    L_S    = M's student loss on the concatenated batch [x; x'], [t; t']
-    L_V    = |x_hat - x|_1 + |t_hat - t|_1 + replay_kl * KL(q(z'|x) || N(0, I))
+Memory samples (distillation.py lines 12-32 and 98-118): z ~ N(0, I), then `replay_z_steps`
+Adam steps (lr `replay_z_lr`) on z alone, towards images the teacher finds typical,
 
-(L1 as per-element means; KL summed over the latent, averaged over the batch; the logit
-term only with `replay_logits`.) V makes one Adam step (lr replay_lr) on each novel batch,
-after the student's update; replay joins the student batches of size
-round(replay_fraction * batch_size) once a fraction `replay_warmup` of the iterations has
-passed (before that V has seen too little to be worth replaying).
+    L_z = oh * CE(T(V(z)), argmax) + ie * sum p_bar log p_bar
+          + |var_batch(z) - 1|^2 + |mean_batch(z)|^2     (mean squared errors over the latent)
 
-PRE-DFKD's public code uses a 1,000-d latent, 1024 novel + 128 replay samples, a VAE lr of
-5e-4 and KL weight 1e-5 under its own reductions; this kit's defaults (latent 64, width 32,
-replay 1/4 of the batch, KL weight 1e-3 with the reductions above) are sized for the CPU
-profiles and are its own choice (`ReplaySettings`). V, its optimiser, its RNG and the count of
-samples seen are saved in checkpoints, so a resumed run continues exactly.
+then x' = V(z) (V in eval mode for the student's batch, in train mode for the VAE's own
+rehearsal). The code writes ie = 5 with log10; this kit's entropy uses the natural log, so
+the default weight is 5 / ln 10, the same loss.
 
-Memory: V holds its parameters (`replay_memory_bytes`) in place of every synthetic image it
-has seen (`replay_equivalent_samples_bytes`, as uint8; and as float32).
+The VAE's update (lines 72-148), after the student's, on the first half of the novel batch
+x_n and, from the second iteration on, as many memory samples x_m (self-rehearsal: V keeps
+learning what it already holds, so it forgets less):
+
+    x_c = [x_n; x_m],   x_hat = V(mu + eps * exp(logvar / 2)),   (mu, logvar) = E(x_c)
+    L_V = |x_hat - x_c|_1 + |T(x_hat) - T(x_c)|_1                 (the teacher scores x_hat)
+          + 1e-5 * mean_batch( -1/2 sum_latent (1 + logvar - mu^2 - exp logvar) )
+
+(L1 as element means), one Adam step (lr 5e-4) of E and V. In the code the rehearsal's L_z
+also leaves its gradient in V's parameters before L_V's is added (its optimiser is zeroed
+before L_z, not after), so V's step follows L_V + L_z: `replay_prior_into_vae` keeps that.
+
+Kit defaults differ from the code only in size (latent 64, width 32 on `shapes`; PRE-DFKD's
+1000 and 128 in the CIFAR and MNIST recipes). V, E, their optimiser, the RNG and the count
+of samples seen are saved in checkpoints, so a resumed run continues exactly. Memory: the
+VAE's parameters and buffers (`replay_memory_bytes`), beside the bytes of every image it
+learnt from (`replay_equivalent_samples_bytes`) and how many uint8 images those VAE bytes
+would store (`replay_equal_bytes_buffer_images`: the "+buffer" baseline, buffer.py).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from ..config import DistillConfig
-from ..data import dataset_info
 from ..errors import UserError
+from ..losses import class_balance_loss, onehot_loss
 from ..models import build
 from .base import Engine, Method
+from .rehearsal import Rehearsal, RehearsalSettings
 
 
 @dataclass
-class ReplaySettings:
-    """The VAE V that replays past synthetic images, and how much it replays."""
+class ReplaySettings(RehearsalSettings):
+    """The VAE that replays past synthetic images (PRE-DFKD's values unless noted)."""
 
-    replay_fraction: float = 0.25  # replayed samples per student batch, as a fraction of it
-    replay_warmup: float = 0.2  # fraction of the iterations before replay starts
-    replay_latent: int = 64  # size of V's latent
-    replay_width: int = 32  # V's channel width
-    replay_lr: float = 5e-4  # V's Adam lr
-    replay_kl: float = 1e-3  # weight of the KL term in L_V
-    replay_logits: bool = True  # V also reconstructs T's logits (as PRE-DFKD's code)
+    replay_lr: float = 5e-4  # Adam lr of E and V (the code's lr_G / 40)
+    replay_kl: float = 1e-5  # weight of the KL term in L_V
+    replay_teacher_reconstruction: bool = True  # L_V also has |T(x_hat) - T(x)|_1
+    replay_rehearsal: bool = True  # the VAE also learns its own memory samples
+    replay_z_steps: int = 1  # Adam steps on a memory sample's z (0: plain z ~ N(0, I))
+    replay_z_lr: float = 0.02  # their lr (the code's lr_G)
+    replay_z_onehot: float = 1.0  # oh
+    replay_z_entropy: float = 5.0 / math.log(10)  # ie = 5 with log10 = 5 / ln 10 with ln
+    replay_z_moments: float = 1.0  # weight of the batch mean / variance terms of z
+    replay_prior_into_vae: bool = True  # the rehearsal's L_z gradient joins V's step
 
     def validate(self) -> None:
-        for name in ("replay_fraction", "replay_warmup"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise UserError(f"{name} must be in [0, 1], not {getattr(self, name)}")
+        super().validate()
+        if self.replay_z_steps < 0:
+            raise UserError(f"replay_z_steps must be >= 0, not {self.replay_z_steps}")
 
 
-class PseudoReplay(Method):
-    """Wraps a method: its batches gain VAE-replayed samples; V learns from its batches."""
+class PseudoReplay(Rehearsal):
+    """Wraps a method: its batches gain VAE-replayed samples; the VAE learns from its batches."""
 
     name = "replay"
     Settings = ReplaySettings
 
-    def __init__(self, cfg: DistillConfig, base: Method):
-        super().__init__(cfg)
-        self.base = base
-        self.uses_generator = base.uses_generator
-        info = dataset_info(cfg.dataset)
-        self.device = torch.device(cfg.device)
+    def __init__(self, cfg, base: Method):
+        super().__init__(cfg, base)
         w = self.settings
-        self.V = build("conv_vae", channels=info.channels, img_size=info.image_size,
-                       num_classes=info.num_classes, latent=w.replay_latent,
-                       width=w.replay_width, logits=w.replay_logits).to(self.device)
+        self.V = build("replay_vae", channels=self.info.channels,
+                       img_size=self.info.image_size, latent=w.replay_latent,
+                       width=w.replay_width).to(self.device)
         self.opt_V = torch.optim.Adam(self.V.parameters(), lr=w.replay_lr)
-        self.rng = torch.Generator(self.device).manual_seed(cfg.seed + 104729)
-        self.replay_size = round(w.replay_fraction * cfg.batch_size)
-        self.warmup_steps = round(w.replay_warmup * cfg.iterations)
-        self.samples_seen = 0  # novel synthetic images V has been trained on
-        self.image_bytes = info.channels * info.image_size**2  # one uint8 image
-        self._n_novel = 0
-        self._logs: dict = {}
 
-    # ---- delegated to the wrapped method -------------------------------------------------
-    def setup(self, engine: Engine) -> None:
-        self.base.setup(engine)
-
-    def close(self) -> None:
-        self.base.close()
-
-    def iteration(self, engine):
-        return self.base.iteration(engine)
-
-    def images_per_iteration(self) -> int:
-        return self.base.images_per_iteration()
-
-    def history_records(self) -> dict:
-        return self.base.history_records()
-
-    def generator_step(self, engine):
-        return self.base.generator_step(engine)
-
-    def generator_loss(self, engine, z):
-        return self.base.generator_loss(engine, z)
-
-    def student_loss(self, engine, x, t):
-        return self.base.student_loss(engine, x, t)
-
-    def snapshot_images(self, engine, z):
-        return self.base.snapshot_images(engine, z)
-
-    # ---- replay --------------------------------------------------------------------------
-    def replaying(self, engine) -> bool:
-        return self.replay_size > 0 and engine.step >= self.warmup_steps
+    def randn(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.settings.replay_latent, device=self.device,
+                           generator=self.rng)
 
     @torch.no_grad()
     def sample(self, n: int) -> torch.Tensor:
-        """n replayed images x' = V.decode(z'), z' ~ N(0, I), in normalised units."""
-        z = torch.randn(n, self.settings.replay_latent, device=self.device, generator=self.rng)
-        return self.V.decode(z)[0]
+        """n images V(z), z ~ N(0, I), V in eval mode, without tuning z (for figures)."""
+        self.V.decoder.eval()
+        x = self.V.decode(self.randn(n))
+        self.V.decoder.train()
+        return x
 
-    def student_batch(self, engine):
-        x, t = self.base.student_batch(engine)
-        self._n_novel = len(x)
-        if not self.replaying(engine):
-            return x, t
-        x_replay = self.sample(self.replay_size).to(x.dtype)
-        t_replay = engine.T(x_replay)  # the teacher labels the replayed samples
-        return torch.cat([x, x_replay]), torch.cat([t, t_replay.to(t.dtype)])
+    def tuned_z(self, engine: Engine, n: int, *, into_vae: bool = False) -> torch.Tensor:
+        """z ~ N(0, I) after `replay_z_steps` Adam steps on L_z (V in its current mode); with
+        `into_vae`, L_z's gradient is also left in V's parameters (the code's rehearsal)."""
+        w = self.settings
+        z = self.randn(n).requires_grad_(True)
+        opt_z = torch.optim.Adam([z], lr=w.replay_z_lr)
+        with torch.enable_grad():
+            for _ in range(w.replay_z_steps):
+                t = engine.T(self.V.decode(z))
+                loss = w.replay_z_onehot * onehot_loss(t) + w.replay_z_entropy * \
+                    class_balance_loss(t)
+                if n > 1:
+                    ones = torch.ones_like(z[0])
+                    loss = loss + w.replay_z_moments * (F.mse_loss(z.var(0), ones)
+                                                        + F.mse_loss(z.mean(0), 0 * ones))
+                if into_vae:
+                    loss.backward()
+                else:
+                    z.grad, = torch.autograd.grad(loss, [z])
+                opt_z.step()
+                opt_z.zero_grad(set_to_none=True)
+        return z.detach()
 
-    def after_student_step(self, engine, x, t):
-        self.base.after_student_step(engine, x, t)
-        # V learns the novel part of the batch (one Adam step).
-        x_new, t_new = x[: self._n_novel].float(), t[: self._n_novel].float()
-        noise = torch.randn(len(x_new), self.settings.replay_latent, device=self.device,
-                            generator=self.rng)
-        x_hat, t_hat, mu, logvar = self.V(x_new, noise)
-        loss_rec = F.l1_loss(x_hat, x_new)
-        if t_hat is not None:
-            loss_rec = loss_rec + F.l1_loss(t_hat, t_new)
-        kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
-        loss_V = loss_rec + self.settings.replay_kl * kl
+    def samples(self, engine: Engine, n: int) -> torch.Tensor:
+        """The student's replay: tuned z, then V(z) with V in eval mode."""
+        self.V.decoder.eval()
+        try:
+            z = self.tuned_z(engine, n)
+            return self.V.decode(z)
+        finally:
+            self.V.decoder.train()
+
+    def learn(self, engine: Engine, x: torch.Tensor, t: torch.Tensor) -> dict:
+        """One Adam step of E and V on the novel images x (teacher logits t) and, after the
+        first iteration, on as many of V's own tuned samples."""
+        w = self.settings
+        self.V.train()
         self.opt_V.zero_grad(set_to_none=True)
+        if w.replay_rehearsal and engine.step > 0 and self.replay_size > 0:
+            z = self.tuned_z(engine, self.replay_size, into_vae=w.replay_prior_into_vae)
+            with torch.no_grad():
+                x_memory = self.V.decode(z)
+                t = torch.cat([t, engine.T(x_memory).float()])
+            x = torch.cat([x, x_memory])
+        x_hat, mu, logvar = self.V(x, self.randn(len(x)))
+        loss_rec = F.l1_loss(x_hat, x)
+        if w.replay_teacher_reconstruction:
+            loss_rec = loss_rec + F.l1_loss(engine.T(x_hat).float(), t)
+        kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
+        loss_V = loss_rec + w.replay_kl * kl
         loss_V.backward()
         self.opt_V.step()
-        self.samples_seen += len(x_new)
-        self._logs = {"loss_vae": loss_V.detach(),
-                      "replay_size": torch.tensor(float(len(x) - self._n_novel))}
-
-    def iteration_logs(self):
-        return {**self.base.iteration_logs(), **self._logs}
+        return {"loss_vae": loss_V.detach(), "loss_vae_kl": kl.detach()}
 
     def memory_bytes(self) -> int:
-        """Bytes V holds (parameters and buffers)."""
-        tensors = list(self.V.parameters()) + list(self.V.buffers())
-        return sum(p.numel() * p.element_size() for p in tensors)
+        """Bytes the VAE holds (parameters and buffers, encoder and decoder)."""
+        return vae_bytes(self.V)
 
     def run_metrics(self, engine):
-        return {
-            **self.base.run_metrics(engine),
-            "replay_memory_bytes": self.memory_bytes(),
-            "replay_samples_seen": self.samples_seen,
-            "replay_equivalent_samples_bytes": self.samples_seen * self.image_bytes,
-            "replay_equivalent_samples_bytes_float32": self.samples_seen * self.image_bytes * 4,
-            "replay_starts_at_iteration": self.warmup_steps,
-        }
+        image_bytes = self.info.channels * self.info.image_size**2
+        return {**self.base.run_metrics(engine), **self.rehearsal_metrics("replay"),
+                "replay_equal_bytes_buffer_images": self.memory_bytes() // image_bytes}
 
     # ---- checkpoints ---------------------------------------------------------------------
     def state_dict(self):
-        return {"base": self.base.state_dict(), "V": self.V.state_dict(),
-                "opt_V": self.opt_V.state_dict(), "rng": self.rng.get_state(),
-                "samples_seen": self.samples_seen}
+        return {**super().state_dict(), "V": self.V.state_dict(),
+                "opt_V": self.opt_V.state_dict()}
 
     def load_state_dict(self, state):
-        self.base.load_state_dict(state["base"])
+        super().load_state_dict(state)
         self.V.load_state_dict(state["V"])
         self.opt_V.load_state_dict(state["opt_V"])
-        self.rng.set_state(state["rng"])
-        self.samples_seen = state["samples_seen"]
+
+
+def vae_bytes(vae: torch.nn.Module) -> int:
+    """Bytes of a module's parameters and buffers."""
+    tensors = list(vae.parameters()) + list(vae.buffers())
+    return sum(p.numel() * p.element_size() for p in tensors)

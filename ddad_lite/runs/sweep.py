@@ -12,7 +12,7 @@ real test split, so it is optimistic; final and mean are not selected), the forg
 (`forgetting_max_drop`: the largest drop of the score from one evaluation to a later one), the
 teacher's class entropy on the last generated batch (near 0: the generator collapsed onto a
 few classes), the wall and training time, the generator's loss weights, the score curve, the
-full history and, for "+replay" methods, the replay memory fields.
+full history and, for "+replay" and "+buffer" methods, their memory fields.
 
 The ablation of DDAD's two discriminators is a sweep over `ABLATION_METHODS`. With x = G(z),
 the generator's loss is L_G = w_bn L_BN(T, x) - w_adv D(S(x), T(x)):
@@ -101,7 +101,7 @@ def run_row(metrics: dict, history: dict, *, run_dir: Path | None = None) -> dic
         "curve": [(e["iteration"], e[key]) for e in history["eval"]],
         "history": history,
         "run_dir": None if run_dir is None else str(run_dir),
-        **{k: v for k, v in metrics.items() if k.startswith("replay_")},
+        **{k: v for k, v in metrics.items() if k.startswith(("replay_", "buffer_"))},
     }
 
 

@@ -3,8 +3,8 @@
     accuracy_curves(rows)                   accuracy over training, one colour per method, a
                                             thin line per seed and the mean over seeds in bold
     replay_samples_figure(novel, replayed)  G's samples above the VAE's (an `image_grid`)
-    replay_memory_figure(metrics)           the VAE's bytes beside storing the samples it
-                                            replaces
+    replay_memory_figure(metrics, buffer)   the VAE's bytes beside an equal-bytes buffer and
+                                            storing every sample it learnt from
     replay_samples_from_run(run_dir)        samples of a "+replay" run's saved VAE
 
 `rows` are those of `ddad_lite.runs.sweep.sweep` (each with a `curve` of
@@ -56,15 +56,25 @@ def replay_samples_figure(novel: torch.Tensor, replayed: torch.Tensor, *, n: int
                       row_labels=("G(z)\nnovel", "V(z')\nreplayed"), title=title)
 
 
-def replay_memory_figure(metrics: dict) -> Figure:
-    """Bytes the VAE holds vs bytes to store every synthetic image it replaces (log scale)."""
-    fig, ax = plt.subplots(figsize=(6, 3))
-    labels = ["VAE parameters", "stored samples\n(uint8)", "stored samples\n(float32)"]
-    values = [metrics["replay_memory_bytes"], metrics["replay_equivalent_samples_bytes"],
-              metrics["replay_equivalent_samples_bytes_float32"]]
-    bars = ax.barh(labels, [v / 2**20 for v in values], color=["C2", "C7", "C7"])
+def replay_memory_figure(metrics: dict, buffer_metrics: dict | None = None) -> Figure:
+    """Memory of three ways to remember the synthetic stream (log scale): the VAE's bytes
+    (`metrics` of a "+replay" run), a replay buffer of as many bytes (`buffer_metrics` of a
+    "+buffer" run, if given: how many images it holds), and storing every image the VAE
+    learnt from (uint8 and float32)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    labels = ["VAE parameters"]
+    values = [metrics["replay_memory_bytes"]]
+    if buffer_metrics is not None:
+        labels.append(f"buffer, same bytes\n({buffer_metrics['buffer_capacity_images']:,} "
+                      f"{buffer_metrics.get('buffer_dtype', 'uint8')} images)")
+        values.append(buffer_metrics["buffer_memory_bytes"])
+    labels += ["store all\n(uint8)", "store all\n(float32)"]
+    values += [metrics["replay_equivalent_samples_bytes"],
+               metrics["replay_equivalent_samples_bytes_float32"]]
+    colors = ["C2"] + (["C1"] if buffer_metrics is not None else []) + ["C7", "C7"]
+    bars = ax.barh(labels, [v / 2**20 for v in values], color=colors)
     for bar, v in zip(bars, values, strict=True):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {v / 2**20:.1f} MiB",
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {v / 2**20:.2f} MiB",
                 va="center")
     ax.set_xscale("log")
     ax.set_xlabel("memory (MiB, log scale)")
@@ -74,7 +84,8 @@ def replay_memory_figure(metrics: dict) -> Figure:
 
 
 def replay_samples_from_run(run_dir, *, n: int = 32, seed: int = 0) -> torch.Tensor:
-    """n samples of the VAE saved in a "+replay" run's checkpoint, as uint8 images."""
+    """n samples V(z), z ~ N(0, I), of the VAE saved in a "+replay" run's checkpoint, as uint8
+    images (without the run's tuning of z towards the teacher: no teacher is loaded here)."""
     from pathlib import Path
 
     from ..config import DistillConfig

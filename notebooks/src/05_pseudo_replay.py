@@ -10,14 +10,15 @@
 #    to a later one (`forgetting_max_drop` in every run's `metrics.json`);
 # 2. add **generative pseudo replay** (PRE-DFKD, Binici et al. 2022): a small VAE $V$ learns the
 #    stream of synthetic samples and replays samples of the past into every student batch;
-# 3. look at what $V$ replays, and compare the memory $V$ holds with storing every synthetic
-#    image it replaces.
+# 3. look at what $V$ replays, and compare it with the fair baseline: a replay buffer of past
+#    synthetic images that holds exactly as many bytes as $V$ (`+buffer`), beside storing
+#    every image $V$ learnt from.
 #
 # **How long it takes.** `profile = "smoke"`: under a minute and a half on a 2-core CPU (the
-# numbers mean nothing). `profile = "quick"`: about 5 minutes on a 2-core CPU (six runs of the
-# series' 200-iteration schedule; DDAD's seed 0 is read back from notebook 02's run), well under a
-# minute on a GPU. The teacher is loaded from the cache (trained on first use; notebook 00
-# trains the same one).
+# numbers mean nothing). `profile = "quick"`: about 6 minutes on a 2-core CPU (seven runs of the
+# series' 200-iteration schedule: two methods x three seeds and the buffer's seed 0; DDAD's
+# seed 0 is read back from notebook 02's run), well under a minute on a GPU. The teacher is
+# loaded from the cache (trained on first use; notebook 00 trains the same one).
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
@@ -78,22 +79,31 @@ print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; {cfg.iterations} iteratio
 #
 # ## Pseudo replay
 #
-# A VAE $V$ learns, one Adam step per student step, every novel batch $x$ with its teacher
-# logits $t = T(x)$:
+# As PRE-DFKD's public code does it, every student batch gains replayed samples (one eighth
+# of the batch), labelled by the teacher:
 #
-# $$\mathcal{L}_V = \lVert \hat x - x \rVert_1 + \lVert \hat t - t \rVert_1
-#   + \lambda_{KL}\,\mathrm{KL}\big(q(z' \mid x)\,\Vert\,\mathcal{N}(0, I)\big).$$
+# $$\mathcal{L}_S = D\big(S([x; x']),\, T([x; x'])\big), \qquad x' = V(z'),$$
 #
-# After a warm-up, every student batch gains replayed samples $x' = V(z')$,
-# $z' \sim \mathcal{N}(0, I)$, labelled by the teacher, $t' = T(x')$:
+# where $z' \sim \mathcal{N}(0, I)$ first takes one Adam step towards images the teacher finds
+# typical (confident and class-balanced, with $z'$'s batch mean and variance kept near 0 and 1).
+# In the first four student steps of each iteration, the VAE (encoder $E$, decoder $V$) learns
+# from half of the novel batch, *and from as many of its own samples* (self-rehearsal: without
+# it the VAE would forget too), the reconstruction being scored by the teacher as well:
 #
-# $$\mathcal{L}_S = D\big(S([x; x']),\, T([x; x'])\big).$$
+# $$\mathcal{L}_V = \lVert \hat x - x \rVert_1 + \lVert T(\hat x) - T(x) \rVert_1
+#   + 10^{-5}\,\mathrm{KL}\big(q(z \mid x)\,\Vert\,\mathcal{N}(0, I)\big),
+#   \qquad \hat x = V(z),\ z \sim q(z \mid x) = E(x).$$
 #
-# Both runs below use the same teacher, budget and seeds; only the `+replay` differs.
+# The runs below use the same teacher, budget and seeds; only the `+replay` differs. A third
+# method, `+buffer`, replays stored past images instead, in exactly the same way (seed 0 only).
 
 # %%
 rows = sweep(methods, profile=profile, seeds=seeds, teacher=teacher,
              out_root=paths["shared_runs"], device=device, progress=progress, **budget)
+buffer_rows = sweep([base_method + "+buffer"], profile=profile, seeds=seeds[:1],
+                    teacher=teacher, out_root=paths["shared_runs"], device=device,
+                    progress=progress, **budget)
+rows = rows + buffer_rows
 summary = summarize(rows)
 display(Markdown(sweep_table(summary)))
 
@@ -126,24 +136,31 @@ fig
 # The VAE's samples are blurrier than the generator's (an L1/KL-trained VAE averages),
 # yet the teacher still labels them, and that label is what the student learns from.
 #
-# ## Memory: a model in place of a buffer
+# ## Memory: a model or a buffer of the same bytes
 #
-# Storing the synthetic samples themselves would grow with every batch; $V$'s size is fixed.
+# Storing every synthetic sample would grow with every batch, and no method does that; $V$'s
+# size is fixed. The fair comparison is a buffer of past images holding exactly $V$'s bytes
+# (`+buffer`: reservoir sampling keeps a uniform sample of the stream, stored as uint8 like
+# an image file). Which remembers better for the student: a few hundred real past images, or
+# a generator of blurry ones?
 
 # %%
 metrics = json.loads((Path(replay_row["run_dir"]) / "metrics.json").read_text())
-fig = viz.replay_memory_figure(metrics)
+buffer_metrics = json.loads((Path(buffer_rows[0]["run_dir"]) / "metrics.json").read_text())
+fig = viz.replay_memory_figure(metrics, buffer_metrics)
 fig.savefig(out / "replay_memory.png", dpi=120, bbox_inches="tight")
 display(fig)
 ratio = metrics["replay_equivalent_samples_bytes"] / metrics["replay_memory_bytes"]
 print(f"VAE: {metrics['replay_memory_bytes'] / 2**20:.1f} MiB; the "
       f"{metrics['replay_samples_seen']:,} images it replaces: "
-      f"{metrics['replay_equivalent_samples_bytes'] / 2**20:.1f} MiB as uint8 ({ratio:.1f}x)")
+      f"{metrics['replay_equivalent_samples_bytes'] / 2**20:.1f} MiB as uint8 ({ratio:.1f}x); "
+      f"a buffer of the VAE's bytes holds {buffer_metrics['buffer_capacity_images']:,} of them")
 
 # %%
 # Key figures for the series' results table.
 by_method = {e["method"]: e for e in summary}
 plain, replay = by_method[methods[0]], by_method[methods[1]]
+buffered = by_method[base_method + "+buffer"]
 key_figures = {
     "notebook": "05_pseudo_replay",
     "profile": profile,
@@ -155,7 +172,12 @@ key_figures = {
     f"{methods[1]}_final_acc": replay["final"],
     f"{methods[1]}_mean_acc": replay["mean"],
     f"{methods[1]}_forgetting": replay["forgetting"],
+    f"{base_method}+buffer_final_acc": buffered["final"],
+    f"{base_method}+buffer_mean_acc": buffered["mean"],
+    f"{base_method}+buffer_forgetting": buffered["forgetting"],
     "replay_memory_bytes": metrics["replay_memory_bytes"],
+    "buffer_memory_bytes": buffer_metrics["buffer_memory_bytes"],
+    "buffer_capacity_images": buffer_metrics["buffer_capacity_images"],
     "replay_equivalent_samples_bytes": metrics["replay_equivalent_samples_bytes"],
 }
 (out / "key_figures.json").write_text(json.dumps(key_figures, indent=2) + "\n")
@@ -171,8 +193,10 @@ key_figures
 #   labelled by the teacher, into every student batch. How much it helps depends on the
 #   budget: compare the curves and the forgetting column over several seeds before
 #   concluding, since a single seed's dips are noisy.
-# - The VAE holds a fixed number of bytes, while a buffer of past samples grows with
-#   training; it also stores no sample verbatim.
+# - The VAE holds a fixed number of bytes, while storing every sample grows with training;
+#   it also stores no sample verbatim. The fair baseline is a buffer of the same bytes: it
+#   holds real past samples, but only a few hundred of them here (one seed: compare it with the
+#   replay run's seed 0 before concluding).
 #
 # ## Exercises
 #
@@ -181,6 +205,10 @@ key_figures
 #    that never learnt anything to forget?
 # 2. Change `replay_fraction` (e.g. `budget["replay_fraction"] = 0.5`) and `replay_warmup`.
 #    When does replay start to pay off?
-# 3. Set `replay_logits=False`: the VAE then learns images only. Do its samples change?
-# 4. Forgetting is measured on the test split, which only *evaluates*. Why would choosing the
+# 3. Set `replay_teacher_reconstruction=False` (the VAE then learns images only, not what the
+#    teacher sees in them) or `replay_rehearsal=False` (it learns only the newest samples).
+#    Do its samples change?
+# 4. Give the buffer `buffer_policy="fifo"` (only the latest images) or
+#    `buffer_dtype="float32"` (exact images, a quarter as many). Which forgets more?
+# 5. Forgetting is measured on the test split, which only *evaluates*. Why would choosing the
 #    run's `best` checkpoint on it be optimistic, and why are `final` and `mean` not?

@@ -1,0 +1,176 @@
+"""Rehearsal: what "+replay" (a VAE, replay.py) and "+buffer" (stored images, buffer.py) share,
+so that both replay into the student's batches in exactly the same way.
+
+A memory M wraps any method: it learns from part of the novel synthetic stream, and its
+samples, labelled by the teacher, join every student batch (PRE-DFKD, kuluhan/PRE-DFKD,
+distillation.py lines 8-43 and main.py lines 83-108):
+
+    novel:    x, t = the wrapped method's student batch (e.g. x = G(z), t = T(x))
+    replay:   x' = M.samples(n_replay),  t' = T(x')            (the teacher labels x')
+    L_S     = the wrapped method's student loss on [x; x'], [t; t']
+    after S's update, in the first `replay_vae_updates` student steps of each iteration:
+              M learns from x[:replay_vae_novel * len(x)]      (its own update rule)
+
+with n_replay = round(replay_fraction * batch_size) (PRE-DFKD: 1024 novel, 128 = 1/8
+replayed), from the iteration `replay_warmup * iterations` on (PRE-DFKD: from the first).
+With `replay_generator_first`, an iteration makes the generator step before the k student
+steps (PRE-DFKD's order, main.py lines 94-108) instead of the engine's k-then-1 (the only
+loop of the methods an extension combines with: DAFL's joint loop refuses extensions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..config import DistillConfig
+from ..data import dataset_info
+from ..errors import UserError
+from .base import Engine, Method
+
+
+@dataclass
+class RehearsalSettings:
+    """How much a memory replays into the student's batches and what it learns from."""
+
+    replay_fraction: float = 0.125  # replayed samples per student batch, as a fraction of it
+    replay_warmup: float = 0.0  # fraction of the iterations before replay starts
+    replay_vae_updates: int = 4  # the memory learns in the first n student steps of an iteration
+    replay_vae_novel: float = 0.5  # ... from this fraction of each novel batch (its first part)
+    replay_generator_first: bool = False  # PRE-DFKD's order: G's step, then the k S steps
+    replay_latent: int = 64  # size of the VAE's latent (PRE-DFKD: 1000)
+    replay_width: int = 32  # the VAE's channel width (PRE-DFKD: 128)
+
+    def validate(self) -> None:
+        for name in ("replay_fraction", "replay_warmup", "replay_vae_novel"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise UserError(f"{name} must be in [0, 1], not {getattr(self, name)}")
+        if self.replay_vae_updates < 0:
+            raise UserError(f"replay_vae_updates must be >= 0, not {self.replay_vae_updates}")
+        if self.replay_latent < 1 or self.replay_width < 2 or self.replay_width % 2:
+            raise UserError("replay_latent must be >= 1 and replay_width even and >= 2, not "
+                            f"{self.replay_latent} and {self.replay_width}")
+
+
+class Rehearsal(Method):
+    """Wraps a method: its student batches gain a memory's samples; the memory learns from
+    its novel batches. Subclasses define `samples`, `learn`, `memory_bytes` and their state."""
+
+    Settings = RehearsalSettings
+
+    def __init__(self, cfg: DistillConfig, base: Method):
+        super().__init__(cfg)
+        self.base = base
+        self.uses_generator = base.uses_generator
+        self.device = torch.device(cfg.device)
+        self.info = dataset_info(cfg.dataset)
+        self.rng = torch.Generator(self.device).manual_seed(cfg.seed + 104729)
+        self.replay_size = round(self.settings.replay_fraction * cfg.batch_size)
+        self.warmup_steps = round(self.settings.replay_warmup * cfg.iterations)
+        self.samples_seen = 0  # novel synthetic images the memory has learnt from
+        self._iteration, self._step_in_iteration = -1, 0
+        self._n_novel = 0
+        self._logs: dict = {}
+
+    # ---- what a memory defines -----------------------------------------------------------
+    def samples(self, engine: Engine, n: int) -> torch.Tensor:
+        """n replayed images (normalised units); called under no_grad."""
+        raise NotImplementedError
+
+    def learn(self, engine: Engine, x: torch.Tensor, t: torch.Tensor) -> dict:
+        """Learn from novel images x with teacher logits t; returns logs."""
+        raise NotImplementedError
+
+    def has_samples(self) -> bool:
+        return True
+
+    # ---- delegated to the wrapped method -------------------------------------------------
+    def setup(self, engine: Engine) -> None:
+        self.base.setup(engine)
+
+    def close(self) -> None:
+        self.base.close()
+
+    def iteration(self, engine: Engine) -> dict:
+        if not self.settings.replay_generator_first:
+            return self.base.iteration(engine)
+        loss_G, parts = engine.generator_step()
+        for _ in range(self.cfg.student_steps):
+            loss_S = engine.student_step()
+        return {"loss_S": loss_S, "loss_G": loss_G, **parts}
+
+    def images_per_iteration(self) -> int:
+        return self.base.images_per_iteration()
+
+    def history_records(self) -> dict:
+        return self.base.history_records()
+
+    def generator_step(self, engine):
+        return self.base.generator_step(engine)
+
+    def generator_loss(self, engine, z):
+        return self.base.generator_loss(engine, z)
+
+    def student_loss(self, engine, x, t):
+        return self.base.student_loss(engine, x, t)
+
+    def snapshot_images(self, engine, z):
+        return self.base.snapshot_images(engine, z)
+
+    def iteration_logs(self) -> dict:
+        return {**self.base.iteration_logs(), **self._logs}
+
+    # ---- the student batch and the memory's update ---------------------------------------
+    def replaying(self, engine: Engine) -> bool:
+        return (self.replay_size > 0 and engine.step >= self.warmup_steps
+                and self.has_samples())
+
+    def student_batch(self, engine: Engine):
+        if engine.step != self._iteration:  # the first student step of an iteration
+            self._iteration, self._step_in_iteration = engine.step, 0
+        else:
+            self._step_in_iteration += 1
+        x, t = self.base.student_batch(engine)
+        self._n_novel = len(x)
+        self._logs["replay_size"] = torch.tensor(0.0)  # the memory's last losses stay
+        if not self.replaying(engine):
+            return x, t
+        x_replay = self.samples(engine, self.replay_size).to(x.dtype)
+        t_replay = engine.T(x_replay)  # the teacher labels the replayed samples
+        self._logs["replay_size"] = torch.tensor(float(len(x_replay)))
+        return torch.cat([x, x_replay]), torch.cat([t, t_replay.to(t.dtype)])
+
+    def learns_now(self) -> bool:
+        return self._step_in_iteration < self.settings.replay_vae_updates
+
+    def after_student_step(self, engine: Engine, x, t) -> None:
+        self.base.after_student_step(engine, x, t)
+        if not self.learns_now():
+            return
+        n = max(1, int(self.settings.replay_vae_novel * self._n_novel))
+        self._logs.update(self.learn(engine, x[:n].detach().float(), t[:n].detach().float()))
+        self.samples_seen += n
+
+    def rehearsal_metrics(self, prefix: str) -> dict:
+        image_bytes = self.info.channels * self.info.image_size**2  # one uint8 image
+        return {
+            f"{prefix}_memory_bytes": self.memory_bytes(),
+            f"{prefix}_samples_seen": self.samples_seen,
+            f"{prefix}_equivalent_samples_bytes": self.samples_seen * image_bytes,
+            f"{prefix}_equivalent_samples_bytes_float32": self.samples_seen * image_bytes * 4,
+            f"{prefix}_starts_at_iteration": self.warmup_steps,
+        }
+
+    def memory_bytes(self) -> int:
+        raise NotImplementedError
+
+    # ---- checkpoints ---------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"base": self.base.state_dict(), "rng": self.rng.get_state(),
+                "samples_seen": self.samples_seen}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.base.load_state_dict(state["base"])
+        self.rng.set_state(state["rng"])
+        self.samples_seen = state["samples_seen"]
