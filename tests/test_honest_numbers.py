@@ -13,8 +13,13 @@ from ddad_lite.__main__ import main
 from ddad_lite.configure import make_config
 from ddad_lite.data import get_dataset
 from ddad_lite.data.validation import training_indices, validation_indices, validation_split
-from ddad_lite.metrics import (accuracy, class_entropy, effective_classes, eval_loader,
-                               selected_summary)
+from ddad_lite.metrics import (
+    accuracy,
+    class_entropy,
+    effective_classes,
+    eval_loader,
+    selected_summary,
+)
 from ddad_lite.models import build
 from ddad_lite.recipes import LESSON_BUDGETS, RECIPES, lesson_budget
 from ddad_lite.runs.store import run_or_load

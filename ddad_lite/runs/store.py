@@ -6,9 +6,9 @@ and a folder that holds a run of another config is refused. What decides reuse i
 (`config_differences`) and the teacher's weights sha256 (`teacher.weights_digest`; the file's
 own sha256 changes with its recorded training time). A finished run made with another teacher
 (or one that records none) is moved aside into `out_dir/replaced-<n>/` and made again; its
-metrics.json says why (`retrained_because`). With `run_folder(root, cfg)` (named by the dataset, method,
-seed and the config's fingerprint) several notebooks or scripts share one folder of runs and
-never train the same config twice. `load_history(out_dir)` reads a finished run's history.
+metrics.json says why (`retrained_because`). With `run_folder(root, cfg)` (named by the
+dataset, method, seed and the config's fingerprint) several notebooks or scripts share one
+folder of runs and never train the same config twice. `load_history(out_dir)` reads a finished run's history.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ score of the evaluation chosen on the validation split, `selected_on` names the 
 selected), the forgetting (`forgetting_max_drop`: the largest drop of the score from one
 evaluation to a later one), the collapse measure on the last generated batch (the teacher's
 normalised class entropy, near 0: the generator collapsed onto a few classes, and its
-effective number of classes), the wall and training time, the generator's loss weights, the score curve, the
-full history and, for "+replay" methods, the replay memory fields.
+effective number of classes), the wall and training time, the generator's loss weights, the
+score curve, the full history and, for "+replay" methods, the replay memory fields.
 
 The ablation of DDAD's two discriminators is a sweep over `ABLATION_METHODS`. With x = G(z),
 the generator's loss is L_G = w_bn L_BN(T, x) - w_adv D(S(x), T(x)):
