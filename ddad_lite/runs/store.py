@@ -8,7 +8,8 @@ own sha256 changes with its recorded training time). A finished run made with an
 (or one that records none) is moved aside into `out_dir/replaced-<n>/` and made again; its
 metrics.json says why (`retrained_because`). With `run_folder(root, cfg)` (named by the
 dataset, method, seed and the config's fingerprint) several notebooks or scripts share one
-folder of runs and never train the same config twice. `load_history(out_dir)` reads a finished run's history.
+folder of runs and never train the same config twice. `load_history(out_dir)` reads a
+finished run's history.
 """
 
 from __future__ import annotations
