@@ -1,7 +1,8 @@
 """The command line: `python -m ddad_lite SUBCOMMAND ...` (also installed as `ddad-lite`).
 
   teacher    train (or load from the cache) the teacher of a dataset's recipe
-  distill    distil a teacher into a student with a method and a profile
+  distill    distil a teacher into a student with a method and a profile (`--seeds 0,1,2`:
+             one run per seed and a summary over them)
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
   bench      time the engine's iteration against the straightforward reference loop
@@ -71,12 +72,42 @@ def cmd_distill(args):
         return
     if not args.out:
         raise UserError("distill needs --out DIR (the run folder for checkpoint and metrics)")
+    if args.seeds is not None:
+        return _distill_seeds(args)
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
     metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir)
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
             "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
             "images_per_second")
     print(json.dumps({k: metrics[k] for k in keys if k in metrics}))
+
+
+def _distill_seeds(args):
+    """`--seeds 0,1,2`: one run per seed in OUT/seed_N/ (a finished one is read back, one cut
+    short resumed), then OUT/summary.json and OUT/summary.md: mean, std and every point."""
+    from pathlib import Path
+
+    from .configure import make_config
+    from .runs.store import load_history, run_or_load
+    from .runs.sweep import run_row, write_seed_summary
+
+    if args.seed is not None:
+        raise UserError("give either --seed N or --seeds N,M,..., not both")
+    try:
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except ValueError:
+        raise UserError(f"--seeds takes integers separated by commas, e.g. 0,1,2, not "
+                        f"{args.seeds!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise UserError(f"--seeds needs distinct seeds, e.g. 0,1,2, not {args.seeds!r}")
+    configs = [make_config(args.dataset, args.method, args.profile,
+                           **{**_overrides(args), "seed": seed}) for seed in seeds]
+    rows = []
+    for cfg in configs:
+        run_dir = Path(args.out) / f"seed_{cfg.seed}"
+        metrics = run_or_load(cfg, run_dir, cache_dir=args.cache_dir)
+        rows.append(run_row(metrics, load_history(run_dir), run_dir=run_dir))
+    print(json.dumps(write_seed_summary(rows, args.out)["summary"]))
 
 
 def cmd_data(args):
@@ -151,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--help-settings", dest="help_settings", action="store_true",
                    help="list every setting of --method (name, type, default) and exit")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--seeds", help="several seeds, e.g. 0,1,2: one run per seed in "
+                                   "OUT/seed_N/, then OUT/summary.json and OUT/summary.md")
     p.add_argument("--iterations", type=int, help="generator steps (override the profile)")
     p.add_argument("--batch-size", dest="batch_size", type=int, help="synthetic batch size")
     p.add_argument("--student-steps", dest="student_steps", type=int,

@@ -37,6 +37,10 @@ class TeacherConfig:
     amp: bool | str = False  # bfloat16 autocast; "auto": where the device has native bf16
     channels_last: bool = False
     eval_size: int | None = None  # test images scored (None: the whole test split)
+    # Train images held out as the validation split (data/validation.py), never trained on;
+    # set from the DistillConfig's fields of the same names. 0: no validation split.
+    val_size: int = 0
+    val_seed: int = 0
 
 
 @dataclass
@@ -66,9 +70,15 @@ class DistillConfig:
     lr_generator: float = 1e-3
     lr_milestones: tuple = ()
     lr_gamma: float = 0.1
-    # Evaluation (on the real test split, never used for training) and logging.
+    # Evaluation (never used for training) and logging. Every `eval_every` iterations S is
+    # scored on the validation split (`val_size` train images held out from the teacher,
+    # drawn with `val_seed`; it chooses the "best" evaluation) and on the test split
+    # (`eval_size` images, None: all of it; only reported). val_size 0: no validation, and
+    # the best is chosen on the test split as the published numbers are.
     eval_every: int = 25
     eval_size: int | None = None  # None: the whole test split
+    val_size: int = 0
+    val_seed: int = 0
     log_every: int = 5
     snapshot_every: int = 25
     snapshot_size: int = 32

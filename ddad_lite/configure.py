@@ -81,6 +81,8 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
     cfg = DistillConfig(dataset=dataset, method=method, profile=profile,
                         method_settings=complete, **run)
     _check_ranges(cfg)
+    # The validation split is held out of the teacher's training too: one setting for both.
+    teacher.update(val_size=cfg.val_size, val_seed=cfg.val_seed)
     cfg.teacher_recipe = TeacherConfig(dataset=dataset, model=cfg.teacher,
                                        model_kwargs=dict(cfg.teacher_kwargs), **teacher)
     for name, part_row in parts:
@@ -95,7 +97,8 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
 # Run fields that must be at least this large (0 turns the periodic ones off).
 MINIMUM = {"iterations": 1, "student_steps": 1, "batch_size": 1, "nz": 1, "ngf": 1,
            "snapshot_size": 1, "eval_every": 0, "log_every": 0, "snapshot_every": 0,
-           "checkpoint_every": 0, "seed": 0, "eval_size": 1}
+           "checkpoint_every": 0, "seed": 0, "eval_size": 1, "val_size": 0,
+           "val_seed": 0}
 
 
 def _check_ranges(cfg: DistillConfig) -> None:

@@ -15,7 +15,8 @@ releases. The default iteration:
                          bn * L_BN(T, x) - adversarial * D(S(x), T(x));  update G
 
 T is frozen: eval mode (its BN layers use and keep their running statistics) and no parameter
-gradients. Real data only evaluates the student.
+gradients. Real data only evaluates the student: on the validation split (held-out train
+images; it chooses the best evaluation) and on the test split (only reported).
 
 Speed without changing the mathematics (docs/speed.md has the measurements): T runs without
 autograd wherever no gradient flows through it, and no step fills a parameter gradient it does
@@ -44,7 +45,7 @@ from .errors import UserError
 from .files import save_torch
 from .hardware import compile_in_place, optimizer_options, resolve_amp
 from .methods import build_method
-from .metrics import PRIMARY_METRIC, class_entropy, eval_loader, evaluate
+from .metrics import PRIMARY_METRIC, class_entropy, effective_classes, eval_loader, evaluate
 from .models import build, freeze
 
 # What a distillation checkpoint says it is; `check_resumable` refuses any other file.
@@ -68,7 +69,8 @@ def check_resumable(state: dict, cfg: DistillConfig) -> None:
 class Distiller:
     """T, S, G, their optimisers and the loop. `fit()` trains; `state_dict()` checkpoints."""
 
-    def __init__(self, cfg: DistillConfig, teacher: nn.Module, *, eval_dataset=None):
+    def __init__(self, cfg: DistillConfig, teacher: nn.Module, *, eval_dataset=None,
+                 val_dataset=None, teacher_id: str | None = None):
         self.cfg = cfg
         self.device = torch.device(cfg.device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
@@ -109,6 +111,8 @@ class Distiller:
                                    generator=torch.Generator().manual_seed(cfg.seed + 1))
         self.eval_loader = (eval_loader(eval_dataset, size=cfg.eval_size)
                             if eval_dataset is not None else None)
+        self.val_loader = eval_loader(val_dataset) if val_dataset is not None else None
+        self.teacher_id = teacher_id  # the teacher's weights sha256, kept in checkpoints
         self.step = 0
         self.train_seconds = 0.0
         self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
@@ -217,10 +221,14 @@ class Distiller:
         return "student_" + PRIMARY_METRIC[self.info.task]
 
     def evaluate(self) -> dict:
-        """S's metrics on the real test split (evaluation only), keys prefixed `student_`."""
-        scores = evaluate(self.S, self.eval_loader, info=self.info, device=self.device,
-                          amp=self.amp)
-        return {f"student_{k}": v for k, v in scores.items()}
+        """S's metrics on the test split (`student_...`) and validation split (`val_...`)."""
+        scores = {}
+        for prefix, loader in (("", self.eval_loader), ("val_", self.val_loader)):
+            if loader is not None:
+                found = evaluate(self.S, loader, info=self.info, device=self.device,
+                                 amp=self.amp, channels_last=self.cfg.channels_last)
+                scores.update({f"{prefix}student_{k}": v for k, v in found.items()})
+        return scores
 
     @torch.no_grad()
     def snapshot(self) -> dict:
@@ -248,8 +256,9 @@ class Distiller:
             "student_pred": s_pred.cpu(),
             "teacher_conf": t_conf.cpu(),
             "student_conf": s_conf.cpu(),
-            # 1.0: T sees every class equally often; near 0: the generator has collapsed.
+            # 1.0: T's classes as evenly spread as the batch allows; near 0: collapse.
             "teacher_class_entropy": float(entropy),
+            "teacher_effective_classes": effective_classes(t_pred, self.info.num_classes),
         }
 
     # ---- checkpoints ---------------------------------------------------------------------
@@ -261,6 +270,7 @@ class Distiller:
         return {
             "format": CHECKPOINT_FORMAT,
             "config": self.cfg.to_dict(),
+            "teacher_id": self.teacher_id,
             "step": self.step,
             "train_seconds": self.train_seconds,
             "student": self.S.state_dict(),

@@ -6,6 +6,13 @@ top-1 accuracy (mIoU for segmentation) on the dataset's test split. Its sha256 i
 Retrained teachers land a point or two away from published ones and shift every downstream
 number, so every run records its teacher's accuracy and checksum beside its results.
 
+Two checksums, for two questions. The file's sha256 (`sha256`) guards the file: the manifest
+refuses a file that changed. The weights' sha256 (`weights_sha256`, `weights_digest`) names the
+teacher: it hashes the state dict's tensors (name, dtype, shape and bytes, in name order), not
+the file, whose bytes also hold the training time and the torch version. A teacher retrained
+to the same weights keeps its `weights_sha256`, so runs made with it are reused
+(`runs/store.py`); any other teacher gets another one, and those runs are made again.
+
 Teachers published with DFAD (a bare state dict, e.g. `cifar10-resnet34_8x.pt`) load too,
 with `load_teacher_file`.
 
@@ -28,6 +35,7 @@ from tqdm.auto import tqdm
 
 from .config import TeacherConfig
 from .data import dataset_info, get_dataset
+from .data.validation import training_indices
 from .errors import UserError
 from .files import load_torch, save_json, save_torch, sha256_file
 from .hardware import resolve_amp
@@ -41,8 +49,10 @@ TEACHER_FORMAT = "ddad-lite/teacher-v1"
 def recipe_key(recipe: TeacherConfig) -> str:
     """A short hash of the recipe: the cache file name changes when the recipe does."""
     fields = dataclasses.asdict(recipe)
-    if fields.get("eval_size") is None:  # added later: unset, it leaves earlier keys unchanged
-        fields.pop("eval_size", None)
+    # Fields added later leave earlier keys unchanged while unset.
+    for name, unset in (("eval_size", None), ("val_size", 0), ("val_seed", 0)):
+        if fields.get(name) == unset:
+            fields.pop(name, None)
     blob = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
@@ -50,6 +60,18 @@ def recipe_key(recipe: TeacherConfig) -> str:
 def teacher_path(recipe: TeacherConfig, cache_dir=None) -> Path:
     cache_dir = resolve_teacher_cache(cache_dir)
     return cache_dir / f"{recipe.dataset}-{recipe.model}-{recipe_key(recipe)}.pt"
+
+
+def weights_digest(model_or_state: nn.Module | dict) -> str:
+    """The sha256 (hex) of a model's weights: every state-dict tensor, in name order, as its
+    name, dtype, shape and bytes. Equal weights give equal digests, whatever the file holds."""
+    state = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
 
 
 def build_teacher(recipe: TeacherConfig) -> nn.Module:
@@ -65,7 +87,8 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
 
         L = mean over samples (over labelled pixels, for segmentation) of -log softmax(T(x))[y]
 
-    where pixels labelled `ignore_index` (void) do not count. Only the train split trains (real
+    where pixels labelled `ignore_index` (void) do not count. Only the train split, less its
+    validation images (`recipe.val_size`, data/validation.py), trains (real
     datasets with their augmentation, e.g. CamVid's random crops and flips); the test split,
     or a fixed sample of `recipe.eval_size` of it, gives the score recorded with the teacher.
     Returns (model, top-1 accuracy) for classification, (model, mIoU) for segmentation.
@@ -76,10 +99,16 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
     torch.manual_seed(recipe.seed)
     device = torch.device(device)
     train = get_dataset(recipe.dataset, "train", data_root, **_train_kwargs(info))
-    if recipe.train_size is not None and recipe.train_size < len(train):
-        train = Subset(train, range(recipe.train_size))
-    if info.embedded and hasattr(train, "tensors"):
-        train = TensorDataset(*train.tensors())  # in memory, no augmentation: fast batches
+    keep = list(range(len(train)))
+    if recipe.val_size:  # the validation split is held out (data/validation.py)
+        keep = training_indices(len(train), size=recipe.val_size, seed=recipe.val_seed)
+    if recipe.train_size is not None:
+        keep = keep[:recipe.train_size]
+    if info.embedded and hasattr(train, "tensors"):  # in memory, no augmentation: fast batches
+        index = torch.as_tensor(keep, dtype=torch.long)
+        train = TensorDataset(*(t[index] for t in train.tensors()))
+    else:
+        train = Subset(train, keep)
     loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True,
                         drop_last=len(train) > recipe.batch_size, num_workers=num_workers,
                         generator=torch.Generator().manual_seed(recipe.seed))
@@ -122,7 +151,8 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
                           device="cpu", progress=True, retrain=False):
     """The teacher for `recipe`: loaded from the cache if there, else trained and cached.
 
-    Returns (model in eval mode, record) where the record holds path, sha256, accuracy,
+    Returns (model in eval mode, record) where the record holds path, sha256 (of the file),
+    weights_sha256 (of the weights, `weights_digest`), accuracy,
     whether it was trained now, the training time and the recipe.
     """
     path = teacher_path(recipe, cache_dir)
@@ -136,7 +166,8 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
                             f"{manifest_path}; delete the file to retrain it")
         model, state = load_teacher_file(path, recipe)
         return model.to(device).eval(), {
-            "path": str(path), "sha256": digest, "accuracy": state["accuracy"],
+            "path": str(path), "sha256": digest, "weights_sha256": weights_digest(model),
+            "accuracy": state["accuracy"],
             "trained_now": False, "train_seconds": state.get("train_seconds"),
             "recipe": dataclasses.asdict(recipe)}
 
@@ -153,7 +184,8 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
                            "model": recipe.model, "train_seconds": round(seconds, 1),
                            "recipe": dataclasses.asdict(recipe)}
     save_json(manifest_path, manifest)
-    return model.eval(), {"path": str(path), "sha256": digest, "accuracy": acc,
+    return model.eval(), {"path": str(path), "sha256": digest,
+                          "weights_sha256": weights_digest(state["state_dict"]), "accuracy": acc,
                           "trained_now": True, "train_seconds": seconds,
                           "recipe": dataclasses.asdict(recipe)}
 

@@ -45,9 +45,12 @@ def test_the_kits_tables_are_written_by_it():
     lines = anchor_table(ours).splitlines()
     assert lines[2] == "| this run (quick profile) | 95.0 | 90.0 |  | 91.2 | ddad | 200 |"
     assert "| DFAD paper | 95.50 | 93.90 | 88.50 | 93.30 |  |  |  |" in lines
+    assert "each one best on test (published)" in anchor_table(ours)
     assert anchor_table({**ours, "dataset": "shapes"}).endswith(
         "No published anchors exist for `shapes` (a kit's own dataset).")
     seg = comparison_table({"method": "dfad", "profile": "smoke", "teacher_miou": 0.5,
                             "student_miou": 0.25}, "camvid").splitlines()
-    assert seg[2] == "| this run: camvid, dfad (smoke) | 0.500 | 0.250 |  |  |"
-    assert len(seg) == 2 + 1 + 2 * 3
+    assert seg[2] == "| this run: camvid, dfad (smoke) | 0.500 | 0.250 |  |  |  |"
+    assert seg[0].endswith("| best on test (published) |")  # the published numbers' column
+    assert seg[3] == "| DFAD paper: camvid, DFAD | 0.594 |  |  |  | 0.535 |"
+    assert len(seg) == 2 + 1 + 2 * 3 + 2  # and the footnote

@@ -104,12 +104,19 @@ def make_shapes(n: int, seed: int, size: int = IMAGE_SIZE, chunk: int = 4096):
     return images, labels
 
 
+# A process draws each split once (the train split takes seconds of CPU; the teacher, the
+# validation split and every run read it); the uint8 tensors are shared and never written.
+_DRAWN: dict[tuple[str, int], tuple[torch.Tensor, torch.Tensor]] = {}
+
+
 class ShapesDataset(Dataset):
     """The `shapes` split held in memory as uint8; items are normalised (image, label)."""
 
     def __init__(self, split: str = "train", *, size: int | None = None):
         n = size if size is not None else SPLIT_SIZES[split]
-        self.images, self.labels = make_shapes(n, SPLIT_SEEDS[split])
+        if (split, n) not in _DRAWN:
+            _DRAWN[split, n] = make_shapes(n, SPLIT_SEEDS[split])
+        self.images, self.labels = _DRAWN[split, n]
         self.classes = CLASS_NAMES
         self._mean = torch.tensor(INFO.mean).view(3, 1, 1)
         self._std = torch.tensor(INFO.std).view(3, 1, 1)

@@ -191,8 +191,9 @@ def results_markdown(results: dict) -> str:
             f"`{p['device']}`, {p['date']}", ""]
     notes = [f"Total: {results['total_seconds']} s."] if "total_seconds" in results else []
     notes.append("Accuracies are fractions of the real test split; a `best` value is the "
-                 "maximum over evaluations on that split (optimistic), `final` and `mean` are "
-                 "not selected.")
+                 "test accuracy of the evaluation that scored best on the validation split "
+                 "(train images held out from the teacher), `final` and `mean` are not "
+                 "selected; published anchors are each a best on test (published).")
     table = markdown_table(
         [Column("notebook"), Column("status"), Column("wall s", "wall_seconds", digits=1),
          Column("key figures", "figures")],

@@ -6,12 +6,23 @@ writes into the run folder:
   checkpoint.pt   models, optimisers, schedulers, step, RNG states and config (for --resume)
   history.json    losses, accuracies and per-layer BN loss over training
   snapshots.pt    generated images at chosen steps with T's and S's predictions
-  metrics.json    the results (final, mean and best student accuracy; forgetting_max_drop,
-                  the largest drop of accuracy from one evaluation to a later one; what the
-                  method adds, e.g. replay_memory_bytes), provenance, config
+  metrics.json    the results, provenance and config (below)
 
-All files are written atomically. The student is only *evaluated* on real data. Finding and
-reusing runs on disk (`run_or_load`, `run_folder`) is `runs.store`.
+The student is only *evaluated* on real data: every `eval_every` iterations on the
+validation split (train images held out from the teacher, `cfg.val_size`) and on the test
+split. metrics.json reports, for the test split: the final score (`student_acc`), the mean
+over the evaluations (`mean_student_acc`), and the test score of the evaluation that was
+best on validation (`best_student_acc`, with `val_best_student_acc`, `best_iteration` and
+`best_selected_on` naming the chooser); `best_on_test_student_acc` is the maximum on the test
+split itself, the optimistic figure published numbers give. The teacher is scored on the
+very same test examples (`teacher_acc`; `teacher_acc_cached` is the cache's own score). Also:
+`forgetting_max_drop` (largest drop of the test score from one evaluation to a later one),
+the collapse measure (`teacher_class_entropy_final`, `teacher_effective_classes_final`),
+the teacher's file and weights sha256, and what the method adds (e.g. replay_memory_bytes).
+(`student_miou` and `teacher_miou` in place of the accuracies for segmentation.)
+
+All files are written atomically. Finding and reusing runs on disk (`run_or_load`,
+`run_folder`) is `runs.store`.
 """
 
 from __future__ import annotations
@@ -21,21 +32,23 @@ from pathlib import Path
 
 from ..config import DistillConfig
 from ..data import get_dataset
+from ..data.validation import validation_split
 from ..engine import Distiller, check_resumable
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
-from ..metrics import curve_summary
+from ..metrics import evaluate, selected_summary
 from ..provenance import provenance
-from ..teacher import load_or_train_teacher
+from ..teacher import load_or_train_teacher, weights_digest
 
 RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json")
 
 
 def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache_dir=None,
-                     teacher=None, callback=None) -> dict:
+                     teacher=None, callback=None, retrained_because: str | None = None) -> dict:
     """Distil per `cfg` into `out_dir` (resuming its checkpoint if `resume`); returns metrics.
 
     `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook.
+    `retrained_because` is recorded in metrics.json (why an earlier run was not reused).
     """
     start = time.perf_counter()
     out = Path(out_dir)
@@ -54,8 +67,15 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
                                         data_root=cfg.data_root, device=cfg.device,
                                         progress=cfg.progress)
     teacher_model, teacher_record = teacher
+    teacher_id = teacher_record.get("weights_sha256") or weights_digest(teacher_model)
+    if state is not None and state.get("teacher_id") not in (None, teacher_id):
+        raise UserError(f"cannot resume {out}: its checkpoint was made with another teacher "
+                        "(weights sha256 differs); start the run again without --resume")
     eval_dataset = get_dataset(cfg.dataset, "test", cfg.data_root)
-    distiller = Distiller(cfg, teacher_model, eval_dataset=eval_dataset)
+    val_dataset = validation_split(cfg.dataset, cfg.data_root, size=cfg.val_size,
+                                   seed=cfg.val_seed)
+    distiller = Distiller(cfg, teacher_model, eval_dataset=eval_dataset,
+                          val_dataset=val_dataset, teacher_id=teacher_id)
     try:
         if state is not None:
             distiller.load_state_dict(state)  # refuses a checkpoint of another config
@@ -63,7 +83,10 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     finally:
         distiller.close()  # the teacher may be reused by the caller
 
-    metrics = collect_metrics(distiller, teacher_record, wall_seconds=time.perf_counter() - start)
+    metrics = collect_metrics(distiller, {**teacher_record, "weights_sha256": teacher_id},
+                              wall_seconds=time.perf_counter() - start)
+    if retrained_because:
+        metrics["retrained_because"] = retrained_because
     save_json(out / "history.json", distiller.history)
     save_torch(out / "snapshots.pt", distiller.snapshots)
     save_json(out / "metrics.json", metrics)
@@ -74,10 +97,22 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
     """metrics.json: results beside their provenance and the full config."""
     cfg = d.cfg
     key = d.primary_metric  # student_acc, or student_miou for segmentation
-    curve = [e[key] for e in d.history["eval"]]
-    summary = curve_summary(curve)
+    score = key.removeprefix("student_")
+    test = [e[key] for e in d.history["eval"]]
+    val = [e["val_" + key] for e in d.history["eval"] if "val_" + key in e]
+    summary = selected_summary(test, val if len(val) == len(test) else None)
+    best_at = summary["best_index"]
     images = d.step * (cfg.student_steps + 1) * cfg.batch_size
     entropies = [s["teacher_class_entropy"] for s in d.snapshots]
+    effective = [s.get("teacher_effective_classes") for s in d.snapshots]
+    teacher_score = None
+    if d.eval_loader is not None:  # T on the very examples S is scored on
+        teacher_score = evaluate(d.T, d.eval_loader, info=d.info, device=d.device, amp=d.amp,
+                                 channels_last=cfg.channels_last)[score]
+    chooser = (f"the validation split ({cfg.val_size} train images held out from the "
+               "teacher; the test split only reports)" if summary["selected_on"] == "validation"
+               else "the real test split (optimistic, as published numbers; final and mean "
+                    "are not selected)")
     return {
         "dataset": cfg.dataset,
         "method": cfg.method,
@@ -85,20 +120,29 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "teacher": cfg.teacher,
         "student": cfg.student,
         "generator": cfg.generator,
-        "teacher_" + key.removeprefix("student_"): teacher_record.get("accuracy"),
+        "teacher_" + score: teacher_score,
+        "teacher_" + score + "_cached": teacher_record.get("accuracy"),
         "teacher_sha256": teacher_record.get("sha256"),
+        "teacher_weights_sha256": teacher_record.get("weights_sha256"),
         key: summary["final"],
         "mean_" + key: summary["mean"],
         "best_" + key: summary["best"],
-        "best_selected_on": "the real test split (optimistic; final and mean are not selected)",
+        "best_selected_on": chooser,
+        "val_best_" + key: summary["best_val"],
+        "best_iteration": None if best_at is None else d.history["eval"][best_at]["iteration"],
+        "best_on_test_" + key: summary["best_on_test"],
+        "test_images": len(d.eval_loader.dataset) if d.eval_loader is not None else 0,
+        "val_images": len(d.val_loader.dataset) if d.val_loader is not None else 0,
         # Forgetting: the largest drop of the score from one evaluation to any later one.
         "forgetting_max_drop": summary["max_drop"],
-        "evaluations": len(curve),
+        "evaluations": len(test),
         "iterations": d.step,
         "wall_seconds": round(wall_seconds, 2),
         "train_seconds": round(d.train_seconds, 2),
         "images_per_second": round(images / d.train_seconds, 1) if d.train_seconds else None,
+        # Collapse: T's predicted classes on G's last snapshot batch (metrics.class_entropy).
         "teacher_class_entropy_final": entropies[-1] if entropies else None,
+        "teacher_effective_classes_final": effective[-1] if effective else None,
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
         "amp_enabled": d.amp,

@@ -7,12 +7,14 @@
 Every method runs through the same engine with the same teacher, dataset recipe, profile and
 overrides (so the same number of iterations, student steps and batch size, hence the same
 number of synthetic images), one run per (method, seed). A row holds the student's final, mean
-and best score over the evaluations (accuracy, or mIoU for segmentation; best is chosen on the
-real test split, so it is optimistic; final and mean are not selected), the forgetting
-(`forgetting_max_drop`: the largest drop of the score from one evaluation to a later one), the
-teacher's class entropy on the last generated batch (near 0: the generator collapsed onto a
-few classes), the wall and training time, the generator's loss weights, the score curve, the
-full history and, for "+replay" and "+buffer" methods, their memory fields.
+and best test score over the evaluations (accuracy, or mIoU for segmentation; best is the test
+score of the evaluation chosen on the validation split, `selected_on` names the chooser, and
+`best_on_test` the optimistic maximum on the test split itself; final and mean are not
+selected), the forgetting (`forgetting_max_drop`: the largest drop of the score from one
+evaluation to a later one), the collapse measure on the last generated batch (the teacher's
+normalised class entropy, near 0: the generator collapsed onto a few classes, and its
+effective number of classes), the wall and training time, the generator's loss weights, the
+score curve, the full history and, for "+replay" and "+buffer" methods, their memory fields.
 
 The ablation of DDAD's two discriminators is a sweep over `ABLATION_METHODS`. With x = G(z),
 the generator's loss is L_G = w_bn L_BN(T, x) - w_adv D(S(x), T(x)):
@@ -35,15 +37,21 @@ from pathlib import Path
 
 from ..configure import make_config
 from ..errors import UserError
+from ..files import save_json, save_text
 from ..tables import Column, markdown_table
 from ..teacher import load_or_train_teacher
 from .store import load_history, run_folder, run_or_load
 
 ABLATION_METHODS = ("bn_only", "dfad", "ddad")
 # The fields `summarize` averages over seeds.
-SUMMARY_FIELDS = ("final", "mean", "best", "forgetting", "class_entropy", "wall_seconds")
-BEST_FOOTNOTE = ("*best: the maximum over evaluations on the real test split (optimistic); "
-                 "final and mean are not selected.")
+SUMMARY_FIELDS = ("final", "mean", "best", "best_on_test", "forgetting", "class_entropy",
+                  "effective_classes", "wall_seconds")
+BEST_FOOTNOTES = {
+    "validation": ("*best: the test score of the evaluation that scored best on the validation "
+                   "split (held-out train images); final and mean are not selected."),
+    "test": ("*best: the maximum over evaluations on the real test split (optimistic, as "
+             "published numbers); final and mean are not selected."),
+}
 
 
 def sweep(methods, *, dataset: str = "shapes", profile: str = "quick", seeds=(0,),
@@ -91,8 +99,12 @@ def run_row(metrics: dict, history: dict, *, run_dir: Path | None = None) -> dic
         "final": metrics[key],
         "mean": metrics["mean_" + key],
         "best": metrics["best_" + key],
+        "best_on_test": metrics.get("best_on_test_" + key, metrics["best_" + key]),
+        "selected_on": "validation" if "validation" in metrics.get("best_selected_on", "")
+                       else "test",
         "forgetting": metrics["forgetting_max_drop"],
         "class_entropy": metrics.get("teacher_class_entropy_final"),
+        "effective_classes": metrics.get("teacher_effective_classes_final"),
         "wall_seconds": metrics["wall_seconds"],
         "train_seconds": metrics["train_seconds"],
         "teacher_score": metrics.get("teacher_" + key.removeprefix("student_")),
@@ -115,17 +127,21 @@ def loss_weights(config: dict) -> dict:
 
 
 def summarize(rows: list[dict]) -> list[dict]:
-    """One entry per method (in the rows' order): the number of seeds, the loss weights, and
-    the mean and standard deviation over seeds of each of `SUMMARY_FIELDS` (`<field>_std`,
-    0.0 for a single seed)."""
+    """One entry per method (in the rows' order): the number of seeds (and `seed_values`), the
+    loss weights, what chose the best (`selected_on`), the mean and standard deviation over
+    seeds of each of `SUMMARY_FIELDS` (`<field>_std`, 0.0 for a single seed) and every point
+    (`points[field]`, one value per seed)."""
     by_method: dict[str, list[dict]] = {}
     for row in rows:
         by_method.setdefault(row["method"], []).append(row)
     out = []
     for method, runs in by_method.items():
-        entry = {"method": method, "seeds": len(runs), "weights": runs[0]["weights"]}
+        entry = {"method": method, "seeds": len(runs), "weights": runs[0]["weights"],
+                 "seed_values": [r["seed"] for r in runs],
+                 "selected_on": "/".join(sorted({r.get("selected_on", "test") for r in runs})),
+                 "points": {f: [r.get(f) for r in runs] for f in SUMMARY_FIELDS}}
         for field in SUMMARY_FIELDS:
-            values = [r[field] for r in runs if r[field] is not None]
+            values = [r.get(field) for r in runs if r.get(field) is not None]
             entry[field] = statistics.fmean(values) if values else None
             entry[field + "_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
         out.append(entry)
@@ -135,8 +151,9 @@ def summarize(rows: list[dict]) -> list[dict]:
 def sweep_table(summary: list[dict], *, percent: bool = True, weights: bool = False,
                 entropy: bool = False) -> str:
     """Markdown of `summarize(rows)`: final, mean, best, forgetting and wall time per method,
-    "mean ± std" over seeds where there are several. `weights` adds the generator's loss
-    weights, `entropy` the teacher's class entropy on the last generated batch."""
+    "mean ± std" over seeds where there are several; the footnote names what chose the best.
+    `weights` adds the generator's loss weights, `entropy` the collapse measure (normalised
+    class entropy and effective number of classes) on the last generated batch."""
     unit = " (%)" if percent else ""
     score = dict(digits=1 if percent else 3, percent=percent, right=True)
     columns = [Column("method"), Column("seeds", right=True)]
@@ -146,7 +163,8 @@ def sweep_table(summary: list[dict], *, percent: bool = True, weights: bool = Fa
                 Column(f"best*{unit}", "best", **score),
                 Column(f"forgetting{unit}", "forgetting", **score)]
     if entropy:
-        columns.append(Column("class entropy", "class_entropy", digits=2, right=True))
+        columns += [Column("class entropy (H/ln C)", "class_entropy", digits=2, right=True),
+                    Column("effective classes", "effective_classes", digits=1, right=True)]
     columns.append(Column("wall time (s)", "wall_seconds", digits=0, right=True))
 
     def cells(entry):
@@ -157,4 +175,19 @@ def sweep_table(summary: list[dict], *, percent: bool = True, weights: bool = Fa
             row[field] = (entry[field], entry[field + "_std"]) if several else entry[field]
         return row
 
-    return markdown_table(columns, map(cells, summary), footnote=BEST_FOOTNOTE)
+    choosers = {c for e in summary for c in e.get("selected_on", "test").split("/")}
+    footnote = " ".join(BEST_FOOTNOTES[c] for c in sorted(choosers, reverse=True))
+    return markdown_table(columns, map(cells, summary), footnote=footnote)
+
+
+def write_seed_summary(rows: list[dict], out_dir) -> dict:
+    """`out_dir/summary.json` (per method: mean, std and every point over seeds, what chose
+    the best) and `out_dir/summary.md` (`sweep_table`); returns the JSON's content."""
+    out = Path(out_dir)
+    summary = summarize(rows)
+    runs = [{k: v for k, v in r.items() if k not in ("history", "curve")} for r in rows]
+    content = {"summary": summary, "runs": runs}
+    save_json(out / "summary.json", content)
+    percent = all(r["final"] is None or 0 <= r["final"] <= 1 for r in rows)
+    save_text(out / "summary.md", sweep_table(summary, percent=percent, entropy=True) + "\n")
+    return content

@@ -23,7 +23,8 @@ def method_comparison_figure(summary: list[dict], *, percent: bool = True) -> Fi
     for i, field in enumerate(("final", "mean", "best")):
         values = [(e[field] or 0) * scale for e in summary]
         errors = [e[field + "_std"] * scale for e in summary]
-        label = field + (" (chosen on test)" if field == "best" else "")
+        chooser = "/".join(sorted({e.get("selected_on", "test") for e in summary}))
+        label = field + (f" (chosen on {chooser})" if field == "best" else "")
         ax_acc.bar([x + (i - 1) * width for x in xs], values, width, yerr=errors, capsize=2,
                    label=label, color=f"C{i}")
     ax_acc.set_ylabel("test accuracy" + (" (%)" if percent else ""))

@@ -126,7 +126,8 @@ write_key_figures(out, **figures)
 #   towards the training data, the student's disagreement with the teacher pushes them towards
 #   what the student has not learnt yet.
 # - The ablation runs all three objectives on the same teacher, seed and image budget; read the
-#   final and mean accuracy, not only the best (chosen on the test split, hence optimistic).
+#   final and mean test accuracy beside the best (the test accuracy of the evaluation chosen on
+#   the validation split, held-out train images; the footnote names what chose it).
 # - In our runs on `shapes`, DFAD's student stayed near chance at every budget we tried (200 and
 #   600 iterations): without the BN term its generator drifts to images unlike anything the
 #   teacher was trained on (the teacher's predictions on them narrow to a few classes, see
@@ -139,4 +140,5 @@ write_key_figures(out, **figures)
 #    `bn=...` (the setting that holds $\alpha$).
 # 2. Use the `kl` discrepancy for the student and `l1` for the generator
 #    (`discrepancy="kl", generator_discrepancy="l1"`): what changes?
-# 3. Watch `teacher_class_entropy` in the snapshots: which method collapses to few classes?
+# 3. Watch `teacher_class_entropy` (H / ln min(n, C), in [0, 1]) and
+#    `teacher_effective_classes` (exp H) in the snapshots: which method collapses to few classes?

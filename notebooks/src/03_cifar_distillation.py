@@ -101,7 +101,9 @@ viz.history_figure(history, teacher_score=record["accuracy"],
 
 # %% [markdown]
 # Below, our run beside the published anchors (`docs/reference.md` lists them with their
-# sources). Every published number is the best evaluation on the test split during training.
+# sources). Every published number is a *best on test (published)*: the best evaluation on the
+# test split during training. Ours are the final and mean test accuracy and the test accuracy of
+# the evaluation chosen on the validation split (train images held out from the teacher).
 
 # %%
 display(Markdown(anchor_table(metrics)))
@@ -120,7 +122,8 @@ write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
 #
 # - The same `make_config` + `run_distillation` code runs the real benchmark; only the dataset
 #   and the profile change.
-# - Our table shows final, mean and best (chosen on the test split) beside the published numbers,
+# - Our table shows final, mean and best (chosen on validation) beside the published numbers
+#   (each a best on test),
 #   and our teacher's accuracy beside theirs: a teacher a point weaker moves every row.
 # - Short budgets are far below the published numbers; the `full` profile follows DFAD's
 #   schedule and is the one to compare.
@@ -129,4 +132,5 @@ write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
 # 1. Run with `dataset = "cifar100"`: which settings would you change first, and why do
 #    CIFAR-10 settings often fail on CIFAR-100?
 # 2. Load DFAD's published teacher via `teacher_file` and compare its accuracy with ours.
-# 3. Plot `teacher_class_entropy` of the snapshots over training: is the generator collapsing?
+# 3. Plot `teacher_class_entropy` (normalised, comparable between CIFAR-10 and CIFAR-100) of the
+#    snapshots over training: is the generator collapsing?

@@ -115,8 +115,8 @@ fig
 # %% [markdown]
 # Thin lines are single seeds, bold lines their mean. Look for the dips: each is the
 # student losing accuracy it had, while training only on what the generator shows it now.
-# `best` is chosen on the test split and therefore optimistic; `final` and `mean` are not
-# selected, which is why PRE-DFKD argues for them.
+# `best` is chosen on the validation split (held-out train images), not on the test split;
+# `final` and `mean` are not selected at all, which is why PRE-DFKD argues for them.
 
 # %% [markdown]
 # ## What the VAE replays
@@ -211,4 +211,5 @@ key_figures
 # 4. Give the buffer `buffer_policy="fifo"` (only the latest images) or
 #    `buffer_dtype="float32"` (exact images, a quarter as many). Which forgets more?
 # 5. Forgetting is measured on the test split, which only *evaluates*. Why would choosing the
-#    run's `best` checkpoint on it be optimistic, and why are `final` and `mean` not?
+#    run's `best` checkpoint on it be optimistic (compare `best_on_test_student_acc` with
+#    `best_student_acc`, chosen on validation, in `metrics.json`)?

@@ -95,8 +95,9 @@ fig
 # ## Reading the table
 #
 # - **final** is the accuracy at the end, **mean** the average over all evaluations (it
-#   rewards a method that learns early and keeps it), **best** the peak, chosen on the test
-#   split itself and so optimistic. Report final and mean beside any best.
+#   rewards a method that learns early and keeps it), **best** the test accuracy of the
+#   evaluation that scored best on the validation split (held-out train images; never the test
+#   split). Report final and mean beside any best.
 # - **forgetting** is the largest fall of accuracy from one evaluation to a later one.
 # - **wall time** includes evaluation; DeepInversion spends its time optimising pixels,
 #   `adv_fc` and `+replay` train an extra network.
@@ -129,7 +130,7 @@ key_figures
 # - The methods differ in what judges the synthetic samples: the student only (`dfad`), the
 #   teacher's BN statistics only (`bn_only`), both (`ddad`, `adv_fc`), the teacher's output
 #   priors (`dafl`), or no generator at all (`deepinv`).
-# - Read final and mean accuracy first; best is chosen on the test set.
+# - Read final and mean accuracy first; best is chosen on the validation split.
 #
 # ## Exercises
 #
