@@ -138,7 +138,7 @@ _MISSING = object()
 def _comparable(cfg: DistillConfig) -> dict:
     """The fields that decide what a run trains, JSON-normalised (runtime fields left out)."""
     fields = {k: v for k, v in _normalise(cfg.to_dict()).items() if k not in RUNTIME_FIELDS}
-    if not fields.get("generator_kwargs"):  # added later: unset, it leaves fingerprints as they were
+    if not fields.get("generator_kwargs"):  # added later: unset, fingerprints stay as they were
         fields.pop("generator_kwargs", None)
     return fields
 

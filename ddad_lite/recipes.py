@@ -52,7 +52,8 @@ RECIPES: dict[str, dict] = {
 # with DFAD's conv biases).
 _CIFAR = {
     "common": dict(teacher="resnet34_8x", student="resnet18_8x", generator="generator_a",
-                   generator_kwargs={"conv_bias": True}, nz=256, ngf=64, lr_student=0.1, lr_generator=1e-3, weight_decay=5e-4),
+                   generator_kwargs={"conv_bias": True}, nz=256, ngf=64, lr_student=0.1,
+                   lr_generator=1e-3, weight_decay=5e-4),
     "smoke": dict(iterations=2, batch_size=8, student_steps=1, eval_every=2, eval_size=200,
                   log_every=1, snapshot_every=2, snapshot_size=8,
                   teacher_recipe=dict(epochs=1, train_size=256, batch_size=32, eval_size=500)),

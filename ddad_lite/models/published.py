@@ -5,13 +5,13 @@ definitions (`train_teacher.py`, line 132; `train_teacher_seg.py`, line 145). A 
 may also wrap it (`{"state_dict": ...}`, `{"model": ...}`) or prefix every key (`module.` from
 DataParallel, `net.`). The kit's models hold the same tensors under other names:
 
-| DFAD's model | DFAD's keys | the kit's keys |
-| --- | --- | --- |
-| ResNet-8x (CIFAR) | `conv1`, `bn1`, `layer<i>`, `linear` | the same |
-| torchvision ResNet (Caltech101) | `conv1`, ..., `fc` | `net.conv1`, ..., `net.fc` |
-| DeepLabV3-ResNet50 | `backbone.conv1`, `backbone.bn1`, `backbone.layer<i>`, `classifier` | `backbone.stem.0`, `backbone.stem.1`, `backbone.layers.<i-1>`, `head` |
-| DeepLabV3-MobileNetV2 | `backbone.features`, `classifier` | `backbone.features`, `head` |
-| LeNet-5 (-half) | `conv1`, `conv2`, `conv3`, `fc1`, `fc2` | `features.0`, `features.3`, `features.6`, `fc.0`, `head` |
+- ResNet-8x (CIFAR): `conv1`, `bn1`, `layer<i>`, `linear`: the kit's names are the same;
+- torchvision ResNet (Caltech101): `conv1`, ..., `fc` -> `net.conv1`, ..., `net.fc`;
+- DeepLabV3-ResNet50: `backbone.conv1`, `backbone.bn1`, `backbone.layer<i>`, `classifier`
+  -> `backbone.stem.0`, `backbone.stem.1`, `backbone.layers.<i-1>`, `head`;
+- DeepLabV3-MobileNetV2: `backbone.features`, `classifier` -> `backbone.features`, `head`;
+- LeNet-5 (and -half): `conv1`, `conv2`, `conv3`, `fc1`, `fc2` -> `features.0`,
+  `features.3`, `features.6`, `fc.0`, `head`.
 
 `adapt_state_dict(weights, model)` unwraps and strips prefixes, then tries each renaming
 (none first) and keeps the one under which the file's keys are exactly the model's; the
