@@ -56,6 +56,7 @@ class DistillConfig:
     student: str = "convnet_student"
     student_kwargs: dict = field(default_factory=dict)
     generator: str = "generator_a"
+    generator_kwargs: dict = field(default_factory=dict)  # e.g. {"conv_bias": True}
     nz: int = 256  # size of z
     ngf: int = 64  # generator width
     # Schedule: `iterations` generator steps, each after `student_steps` (k) student steps.
@@ -146,7 +147,10 @@ _MISSING = object()
 
 def _comparable(cfg: DistillConfig) -> dict:
     """The fields that decide what a run trains, JSON-normalised (runtime fields left out)."""
-    return {k: v for k, v in _normalise(cfg.to_dict()).items() if k not in RUNTIME_FIELDS}
+    fields = {k: v for k, v in _normalise(cfg.to_dict()).items() if k not in RUNTIME_FIELDS}
+    if not fields.get("generator_kwargs"):  # added later: unset, fingerprints stay as they were
+        fields.pop("generator_kwargs", None)
+    return fields
 
 
 def _flat(d: dict, prefix: str = "") -> dict:

@@ -89,7 +89,8 @@ class Distiller:
                        channels=self.info.channels, **cfg.student_kwargs)
         self.S = self.S.to(self.device, memory_format=memory_format)
         self.G = build(cfg.generator, nz=cfg.nz, ngf=cfg.ngf, img_size=self.info.image_size,
-                       channels=self.info.channels).to(self.device, memory_format=memory_format)
+                       channels=self.info.channels, **cfg.generator_kwargs)
+        self.G = self.G.to(self.device, memory_format=memory_format)
         shared = set(map(id, self.S.parameters())) & set(map(id, self.T.parameters()))
         if self.S is self.T or shared:
             raise ValueError("student and teacher must be distinct models")

@@ -68,11 +68,12 @@ RECIPES["shapes"]["methods"].update(deepinv=_DEEPINV_SHAPES, adi=_DEEPINV_SHAPES
 _PRE_DFKD_VAE = dict(replay_latent=1000, replay_width=128)
 
 # CIFAR: DFAD's protocol (ResNet-34-8x -> ResNet-18-8x, GeneratorA, nz 256, batch 256, 500 x 50
-# iterations, student SGD 0.1, generator Adam 1e-3, lr x0.1 at 100 and 200 epochs).
+# iterations, student SGD 0.1, generator Adam 1e-3, lr x0.1 at 100 and 200 epochs; GeneratorA
+# with DFAD's conv biases).
 _CIFAR = {
     "common": dict(teacher="resnet34_8x", student="resnet18_8x", generator="generator_a",
-                   nz=256, ngf=64, lr_student=0.1, lr_generator=1e-3, weight_decay=5e-4,
-                   val_size=5000),
+                   generator_kwargs={"conv_bias": True}, nz=256, ngf=64, lr_student=0.1,
+                   lr_generator=1e-3, weight_decay=5e-4, val_size=5000),
     "smoke": dict(iterations=2, batch_size=8, student_steps=1, eval_every=2, eval_size=200,
                   val_size=100,
                   log_every=1, snapshot_every=2, snapshot_size=8,
@@ -86,8 +87,10 @@ _CIFAR = {
                   eval_size=None, snapshot_every=40, lr_milestones=(0.6, 0.85),
                   channels_last=True,
                   teacher_recipe=dict(epochs=5, batch_size=128, lr=0.05, channels_last=True)),
+    # DFAD_cifar.py steps MultiStepLR([100, 200]) at the start of each epoch (lines 163-165):
+    # the lr drops after 99 and 199 of the 500 epochs.
     "full": dict(iterations=25000, batch_size=256, student_steps=5, eval_every=250,
-                 snapshot_every=1000, lr_milestones=(0.2, 0.4), **_PRE_DFKD_VAE,
+                 snapshot_every=1000, lr_milestones=(99 / 500, 199 / 500), **_PRE_DFKD_VAE,
                  teacher_recipe=dict(epochs=200, batch_size=128, lr=0.1)),
 }
 # DeepInversion as NVlabs' CIFAR-10 script runs it with its README's "paper parameters"
@@ -102,29 +105,36 @@ _CIFAR["methods"] = {"deepinv": _DEEPINV_CIFAR, "adi": _DEEPINV_CIFAR}
 RECIPES["cifar10"] = _CIFAR
 RECIPES["cifar100"] = _CIFAR
 
-# MNIST: DAFL's and DFAD's LeNet-5 -> LeNet-5-half (full: batch 512, 40 x 50 iterations).
+# MNIST: DAFL's and DFAD's LeNet-5 -> LeNet-5-half. DFAD's DFAD_mnist.py (run as run_mnist.sh
+# runs it): batch 512, 40 x 50 iterations, student SGD lr 0.01 (momentum 0.9, weight decay
+# 1e-4), generator Adam 1e-3, no lr schedule (`--scheduler` off), GeneratorA nz 100 with conv
+# biases, on 32x32 digits resized from 28 (`mnist`; `mnist_padded` pads instead).
 # The published LeNets have no BatchNorm, which leaves DDAD's L_BN nothing to match: the kit's
 # MNIST teacher is LeNet-5 with a BatchNorm after each convolution (`bn=True`), used by every
-# method so that they share one teacher. The generator is sized for 32x32 grey digits (MNIST
-# padded from 28): generator_a with ngf 32 (quick) or 64 (full).
+# method so that they share one teacher (`teacher_kwargs={"bn": False}` is DFAD's teacher).
+# quick runs on a CPU with its speed options (docs/speed.md): bf16 where native, channels_last.
 RECIPES["mnist"] = {
     "common": dict(teacher="lenet5", teacher_kwargs={"bn": True}, student="lenet5_half",
-                   generator="generator_a", nz=100, lr_student=0.1, lr_generator=1e-3,
-                   weight_decay=5e-4, val_size=5000),
+                   generator="generator_a", generator_kwargs={"conv_bias": True}, nz=100,
+                   lr_student=0.01, lr_generator=1e-3, weight_decay=1e-4, val_size=5000),
     "smoke": dict(iterations=2, batch_size=16, student_steps=1, eval_every=2, eval_size=500,
                   val_size=100,
                   log_every=1, snapshot_every=2, snapshot_size=8, ngf=16,
                   teacher_recipe=dict(epochs=1, train_size=1000, batch_size=64)),
     "quick": dict(iterations=600, batch_size=128, student_steps=5, eval_every=50, ngf=32,
-                  snapshot_every=50, lr_milestones=(0.6, 0.85),
-                  teacher_recipe=dict(epochs=4, batch_size=128, lr=0.05)),
+                  snapshot_every=50, amp="auto", channels_last=True,
+                  teacher_recipe=dict(epochs=4, batch_size=128, lr=0.05, amp="auto",
+                                      channels_last=True)),
     "full": dict(iterations=2000, batch_size=512, student_steps=5, eval_every=50, ngf=64,
-                 snapshot_every=250, lr_milestones=(0.5, 0.75), **_PRE_DFKD_VAE,
+                 snapshot_every=250, **_PRE_DFKD_VAE,
                  teacher_recipe=dict(epochs=20, batch_size=256, lr=0.05)),
 }
+RECIPES["mnist_padded"] = RECIPES["mnist"]
 
 # Caltech101: torchvision ResNet-34 -> ResNet-18 at 128 px with the DCGAN-style GeneratorB,
-# batch 64, student lr 0.05 (DFAD).
+# batch 64, student lr 0.05 (DFAD's README command, with `--scheduler`: StepLR(100 epochs,
+# x0.1) on S and G, stepped at the start of each epoch, so the lr drops after 99 and 199 of
+# the 300 epochs of 50 iterations).
 RECIPES["caltech101"] = {
     "common": dict(teacher="resnet34", student="resnet18", generator="generator_b", nz=256,
                    ngf=64, lr_student=0.05, lr_generator=1e-3, weight_decay=5e-4,
@@ -137,7 +147,7 @@ RECIPES["caltech101"] = {
                   snapshot_every=20, ngf=32,
                   teacher_recipe=dict(epochs=5, batch_size=64, lr=0.05)),
     "full": dict(iterations=15000, batch_size=64, student_steps=5, eval_every=250,
-                 snapshot_every=1000, lr_milestones=(0.33, 0.66),
+                 snapshot_every=1000, lr_milestones=(99 / 300, 199 / 300),
                  teacher_recipe=dict(epochs=100, batch_size=64, lr=0.05)),
 }
 # Segmentation (DFAD's protocol): D = L1 on per-pixel logits for the student; the generator
@@ -162,16 +172,20 @@ RECIPES["scenes"] = {
 }
 
 # CamVid and NYUv2: DeepLabV3-ResNet50 -> DeepLabV3-MobileNetV2, GeneratorB at 128 px, batch
-# 64, 300 "epochs" x 50 iterations, student SGD 0.1 (wd 5e-4 CamVid, 5e-5 NYUv2), lr x0.1
-# after 100 epochs. The teachers are trained here from scratch (ImageNet backbones are off by
+# 64, 300 "epochs" x 50 iterations, student SGD 0.1 (wd 5e-4 CamVid, 5e-5 NYUv2), generator
+# Adam 1e-3; DFAD's README runs them with `--scheduler`: StepLR(100 epochs) on S and G,
+# stepped after each epoch, i.e. the lr drops after epochs 100 and 200 by 0.1 (CamVid,
+# DFAD_camvid_deeplab.py, lines 186-187) or 0.3 (NYUv2, DFAD_nyu_deeplab.py, lines 182-183).
+# The teachers are trained here from scratch (ImageNet backbones are off by
 # default: no download); DFAD's teacher started from an ImageNet backbone, so expect a lower
 # teacher mIoU unless `teacher_kwargs={"pretrained_backbone": True}` is set while online.
-def _dfad_segmentation(weight_decay: float, val_size: int) -> dict:
+def _dfad_segmentation(weight_decay: float, lr_gamma: float, val_size: int) -> dict:
     return {
         "common": dict(teacher="deeplabv3_resnet50", student="deeplabv3_mobilenetv2",
                        generator="generator_b", nz=256, ngf=64, discrepancy="l1",
                        generator_discrepancy="log_l1", lr_student=0.1,
-                       weight_decay=weight_decay, lr_generator=1e-3, val_size=val_size),
+                       weight_decay=weight_decay, lr_generator=1e-3, lr_gamma=lr_gamma,
+                       val_size=val_size),
         # Plumbing only, on a CPU: two images a batch, whole-frame evaluation of 2 test frames.
         "smoke": dict(iterations=2, batch_size=2, student_steps=1, eval_every=2, eval_size=2,
                       val_size=2,
@@ -181,19 +195,20 @@ def _dfad_segmentation(weight_decay: float, val_size: int) -> dict:
         # Minutes on a GPU: a short schedule of the same protocol.
         "quick": dict(iterations=1000, batch_size=32, student_steps=5, eval_every=100,
                       eval_size=None, snapshot_every=100, snapshot_size=16,
-                      lr_milestones=(1 / 3,),
+                      lr_milestones=(1 / 3, 2 / 3),
                       teacher_recipe=dict(epochs=60, batch_size=16, lr=0.02)),
-        # DFAD's schedule: 300 x 50 iterations, lr x0.1 at epoch 100; evaluated every epoch.
+        # DFAD's schedule: 300 x 50 iterations, lr x gamma after epochs 100 and 200; evaluated
+        # every epoch.
         "full": dict(iterations=15000, batch_size=64, student_steps=5, eval_every=50,
                      eval_size=None, snapshot_every=500, snapshot_size=16,
-                     lr_milestones=(1 / 3,),
+                     lr_milestones=(1 / 3, 2 / 3),
                      teacher_recipe=dict(epochs=200, batch_size=16, lr=0.02,
                                          weight_decay=weight_decay)),
     }
 
 
-RECIPES["camvid"] = _dfad_segmentation(weight_decay=5e-4, val_size=50)
-RECIPES["nyuv2"] = _dfad_segmentation(weight_decay=5e-5, val_size=100)
+RECIPES["camvid"] = _dfad_segmentation(weight_decay=5e-4, lr_gamma=0.1, val_size=50)
+RECIPES["nyuv2"] = _dfad_segmentation(weight_decay=5e-5, lr_gamma=0.3, val_size=100)
 
 
 def register_recipe(dataset: str, recipe: dict) -> None:

@@ -13,8 +13,10 @@ the file, whose bytes also hold the training time and the torch version. A teach
 to the same weights keeps its `weights_sha256`, so runs made with it are reused
 (`runs/store.py`); any other teacher gets another one, and those runs are made again.
 
-Teachers published with DFAD (a bare state dict, e.g. `cifar10-resnet34_8x.pt`) load too,
-with `load_teacher_file`.
+Teachers published with DFAD load too, with `load_teacher_file`: a bare state dict (e.g.
+`cifar10-resnet34_8x.pt`), one under `state_dict`, keys under `module.`/`net.`, and DFAD's key
+names for every model the kit shares with it (ResNet-8x, torchvision ResNets, DeepLabV3-
+ResNet50 and -MobileNetV2, LeNet-5), mapped onto the kit's (`models/published.py`).
 
 The cache folder is `$DDAD_CACHE/teachers` if `DDAD_CACHE` is set, else
 `./checkpoints/teachers`.
@@ -41,6 +43,7 @@ from .files import load_torch, save_json, save_torch, sha256_file
 from .hardware import resolve_amp
 from .metrics import accuracy, eval_loader, evaluate
 from .models import build
+from .models.published import load_published
 from .paths import resolve_teacher_cache
 
 TEACHER_FORMAT = "ddad-lite/teacher-v1"
@@ -191,20 +194,25 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
 
 
 def load_teacher_file(path, recipe: TeacherConfig):
-    """Load a teacher file: ours (with config and accuracy) or a bare published state dict."""
+    """Load a teacher file: ours (with config and accuracy) or a published state dict (DFAD's
+    layouts, see `models/published.py`)."""
     state = load_torch(path, what="teacher checkpoint", hint="run the teacher command again")
-    if state.get("format") == TEACHER_FORMAT:
-        weights = state["state_dict"]
-    else:  # a bare state dict, as DFAD published its teachers
-        weights, state = state, {"accuracy": None}
     model = build_teacher(recipe)
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
+    if isinstance(state, dict) and state.get("format") == TEACHER_FORMAT:
+        try:
+            model.load_state_dict(state["state_dict"])
+        except RuntimeError as e:
+            first = str(e).splitlines()[0]
+            raise UserError(f"teacher checkpoint {path} does not fit model {recipe.model!r} "
+                            f"({first}); check --teacher and the dataset") from None
+        return model, state
+    try:  # a published state dict, as DFAD published its teachers
+        layout = load_published(model, state)
+    except UserError as e:
         raise UserError(f"teacher checkpoint {path} does not fit model {recipe.model!r} "
-                        f"({first}); check --teacher and the dataset") from None
-    return model, state
+                        f"{dict(recipe.model_kwargs)}: {e}; check --teacher, its settings and "
+                        f"the dataset") from None
+    return model, {"accuracy": None, "layout": layout}
 
 
 def _read_manifest(path: Path) -> dict:

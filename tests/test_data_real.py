@@ -392,12 +392,20 @@ def test_mnist_idx(tmp_path, gz):
     src = write_tree(tmp_path / "src", mnist_files(gz))
     manifest = prepare_dataset("mnist", str(src), tmp_path / "data", progress=False)
     assert manifest["splits"] == {"train": 6, "test": 4}
-    ds = get_dataset("mnist", "train", tmp_path / "data")
+    # `mnist_padded` (the kit's earlier variant): the digit zero-padded by 2 pixels.
+    ds = get_dataset("mnist_padded", "train", tmp_path / "data")
     x, y = ds[3]
     assert x.shape == (1, 32, 32) and x.dtype == torch.float32 and y == 3
     border = (0 - 0.1307) / 0.3081
     assert torch.allclose(x[0, :2], torch.full((2, 32), border))  # zero padding, normalised
     assert (x[0, 2:30, 2:30] > border).all()  # the digit area itself (all pixels > 0 here)
+    # `mnist` (DFAD): resized to 32x32 as torchvision's Resize((32, 32)) does on a PIL image.
+    x, y = get_dataset("mnist", "train", tmp_path / "data")[3]
+    assert x.shape == (1, 32, 32) and y == 3
+    raw = torch.load(tmp_path / "data" / "mnist" / "train.pt")["images"][3, 0]
+    pil = Image.fromarray(raw.numpy()).resize((32, 32), Image.BILINEAR)
+    expected = (torch.tensor(np.asarray(pil), dtype=torch.float32) / 255 - 0.1307) / 0.3081
+    assert (x[0] - expected).abs().max() <= 1.01 / 255 / 0.3081  # within one grey level
 
 
 def test_mnist_corruption(tmp_path):

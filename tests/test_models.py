@@ -61,3 +61,28 @@ def test_generator_a_rejects_bad_size_and_final_bn_normalises():
 def test_unknown_model_is_a_user_error():
     with pytest.raises(UserError, match="unknown model 'resnet9000'"):
         build("resnet9000")
+
+
+def test_generator_b_is_dfads_dcgan_generator():
+    torch.manual_seed(0)
+    g = build("generator_b", nz=64, ngf=16, img_size=32).train()
+    layers = list(g.blocks)
+    assert isinstance(layers[0], torch.nn.BatchNorm2d)
+    assert isinstance(layers[1], torch.nn.ConvTranspose2d)  # no activation after the first BN
+    assert isinstance(layers[-1], torch.nn.Tanh)  # no BN after tanh: x in [-1, 1]
+    x = g(torch.randn(8, 64))
+    assert x.abs().max() <= 1
+    convs = [m for m in g.modules() if isinstance(m, (torch.nn.ConvTranspose2d, torch.nn.Conv2d))]
+    weights = torch.cat([m.weight.flatten() for m in convs] + [g.project.weight.flatten()])
+    assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.002
+    kit = build("generator_b", nz=64, ngf=16, img_size=32, first_activation=True,
+                output_bn=True, dcgan_init=False)
+    assert len(kit.blocks) == len(g.blocks) + 2
+    y = kit.train()(torch.randn(64, 64))
+    assert y.mean().abs() < 1e-3 and (y.std() - 1).abs() < 0.05  # the affine-free final BN
+
+
+def test_generator_a_conv_bias_is_dfads_option():
+    with_bias = build("generator_a", nz=8, ngf=4, conv_bias=True)
+    without = build("generator_a", nz=8, ngf=4)
+    assert len(with_bias.state_dict()) == len(without.state_dict()) + 2

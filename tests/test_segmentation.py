@@ -159,3 +159,24 @@ def test_notebook_04_runs_in_the_smoke_profile(tmp_path):
     assert 0.0 <= figures["teacher_miou"] <= 1.0
     assert 0.0 <= figures["student_miou"] <= 1.0
     shutil.rmtree(out_dir)
+
+
+def test_dfad_student_is_dfads_mobilenet_deeplab():
+    from ddad_lite.models.mobilenet import stage_plan
+
+    # DFAD's lagging dilations at output stride 8: stages of 64, 96, 160, 320 channels.
+    assert [(c, s, d) for _, c, _, s, d in stage_plan(8)][3:] == [(64, 1, 1), (96, 1, 2),
+                                                                  (160, 1, 2), (320, 1, 4)]
+    dfad = build("deeplabv3_mobilenetv2", num_classes=11)
+    tv = build("deeplabv3_mobilenetv2", num_classes=11, backbone="torchvision",
+               atrous_rates=(12, 24, 36))
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert dfad.head[0].convs[0][0].in_channels == 320  # no 1280-channel tail
+    assert tv.head[0].convs[0][0].in_channels == 1280
+    assert count(dfad) < 0.5 * count(tv)
+    rates = [m[0].dilation[0] for m in dfad.head[0].convs[1:4]]
+    assert rates == [12, 24, 32]
+    assert [m.p for m in dfad.modules() if isinstance(m, torch.nn.Dropout)] == [0.5]
+    x = torch.randn(1, 3, 40, 56)
+    assert dfad.eval()(x).shape == (1, 11, 40, 56)
+    assert dfad.forward_features(x).shape[-2:] == (5, 7)  # output stride 8

@@ -12,7 +12,9 @@ both splits once at 128x128 into uint8 caches (see `file_datasets.py`).
 
 Transforms: every image is resized to `image_size` x `image_size` (default 128, DFAD's);
 the train split adds a random crop with 16-pixel zero padding and a horizontal flip (for
-teacher training; `train_transform=False` turns it off). Normalisation: ImageNet statistics.
+teacher training; `train_transform=False` turns it off). Normalisation: DFAD's, mean 0.5 and
+std 0.5 per channel (DFAD `dataloader.py`, lines 69 and 78). DFAD resizes the shorter side to
+128 and crops 128 (random for training, centred for testing); the kit squashes to 128x128.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from .file_datasets import split_sizes as _split_sizes
 from .images import list_images, transfer
 from .storage import find_folder
 
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+DFAD_MEAN, DFAD_STD = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
 INFO = DatasetInfo(
     name="caltech101", task="classification", num_classes=101, image_size=128, channels=3,
-    mean=IMAGENET_MEAN, std=IMAGENET_STD, splits=("train", "test"),
+    mean=DFAD_MEAN, std=DFAD_STD, splits=("train", "test"),
 )
 ONLINE = (Remote(urls=("https://data.caltech.edu/records/mzrjq-6wc02/files/caltech-101.zip",),
                  filename="caltech-101.zip", md5="3138e1922a9193bfa496528edbbc45d0"),)

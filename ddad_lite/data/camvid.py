@@ -11,8 +11,9 @@ the same void value as `nyuv2`, so one loss setting serves both segmentation dat
 Transforms (DFAD's protocol): frames are resized so the shorter side is 256 (480x360 ->
 341x256; bilinear for images, nearest for labels) and cached once as uint8. Training takes a
 random 128x128 crop and a horizontal flip, jointly on image and mask; evaluation uses the whole
-256-pixel frame (no crop), so every pixel of the test set counts. Normalisation: ImageNet
-statistics (the teachers start from ImageNet backbones).
+256-pixel frame (no crop), so every pixel of the test set counts. Normalisation: DFAD's,
+mean 0.5 and std 0.5 per channel, so x lies in [-1, 1] like GeneratorB's tanh output
+(DFAD `dataloader.py`, lines 103 and 111; the kit used ImageNet statistics before).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ CLASSES = ("sky", "building", "pole", "road", "pavement", "tree", "sign_symbol",
            "pedestrian", "bicyclist")
 VOID, IGNORE_INDEX = 11, 255
 SIZE, CROP = 256, 128
+# DFAD's normalisation (dataloader.py: ExtNormalize((0.5,), (0.5,))): x = (pixel - 0.5) / 0.5.
+DFAD_MEAN, DFAD_STD = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
 INFO = DatasetInfo(
     name="camvid", task="segmentation", num_classes=11, image_size=CROP, channels=3,
-    mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), splits=("train", "val", "test"),
+    mean=DFAD_MEAN, std=DFAD_STD, splits=("train", "val", "test"),
     ignore_index=IGNORE_INDEX, class_names=CLASSES,
 )
 ONLINE = ()

@@ -1,4 +1,4 @@
-"""`mnist`: MNIST digits (LeCun et al., 1998), 60,000 train / 10,000 test, padded to 32x32.
+"""`mnist`: MNIST digits (LeCun et al., 1998), 60,000 train / 10,000 test, resized to 32x32.
 
 Source: the four idx files `{train,t10k}-{images-idx3,labels-idx1}-ubyte`, plain or `.gz`,
 anywhere under the source (torchvision's `MNIST/raw/` layout works), from a folder or an
@@ -10,13 +10,18 @@ and the number of dimensions), the dimensions as big-endian uint32, then the dat
 checks the magic number, the dimensions and the data length, so a corrupted file is a clear
 `UserError`. Stored as `<root>/mnist/{train,test}.pt` with uint8 (N, 1, 28, 28) images.
 
-The loader zero-pads each 28x28 digit by 2 pixels to 32x32, LeNet-5's input size (padding,
-not resizing, keeps the strokes as they are), then normalises with (0.1307,)/(0.3081,).
-MNIST is not augmented (`train_transform` is accepted and ignored), as in DAFL and DFAD.
+The loader brings each 28x28 digit to 32x32, LeNet-5's input size, as DFAD's does
+(`dataloader.py`, lines 13 and 21: `transforms.Resize((32, 32))`, bilinear on the uint8
+image): bilinear interpolation with half-pixel centres (align_corners=False; for upsampling
+the same weights as PIL's), rounded back to uint8; then it normalises with
+(0.1307,)/(0.3081,). `mnist_padded` is the kit's earlier variant (the same files): the digit
+zero-padded by 2 pixels on each side, strokes kept as they are. MNIST is not augmented
+(`train_transform` is accepted and ignored), as in DAFL and DFAD.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import struct
 import zlib
@@ -48,7 +53,8 @@ _MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
 ONLINE = tuple(Remote(urls=tuple(m + name for m in _MIRRORS), filename=name, md5=md5)
                for name, md5 in _MD5.items())
 KNOWN_ARCHIVES: dict = {}
-PAD = 2  # 28 + 2 * 2 = 32
+SIZE, PAD = 32, 2  # resized 28 -> 32, or padded 28 + 2 * 2 = 32
+PADDED_INFO = dataclasses.replace(INFO, name="mnist_padded")
 
 
 def read_idx(path: Path, *, ndim: int) -> torch.Tensor:
@@ -103,10 +109,30 @@ def split_sizes(folder: Path) -> dict:
     return {s: len(load_tensors(folder / f"{s}.pt")["labels"]) for s in INFO.splits}
 
 
-@register(INFO)
-def load_mnist(split, root=None, *, train_transform: bool | None = None):
-    """MNIST padded to 1x32x32; `train_transform` is accepted for a uniform API and ignored."""
+def resize_digits(images: torch.Tensor, size: int = SIZE) -> torch.Tensor:
+    """uint8 (N, 1, 28, 28) -> uint8 (N, 1, size, size), bilinear, half-pixel centres."""
+    out = F.interpolate(images.float(), size=(size, size), mode="bilinear",
+                        align_corners=False)
+    return out.round_().clamp_(0, 255).to(torch.uint8)
+
+
+def _load(split, root, *, fit: str):
     data = load_tensors(require_prepared(INFO.name, root) / f"{split}.pt")
-    images = F.pad(data["images"], (PAD, PAD, PAD, PAD))
+    if fit == "resize":
+        images = resize_digits(data["images"])
+    else:
+        images = F.pad(data["images"], (PAD, PAD, PAD, PAD))
     return ImageTensorDataset(images, data["labels"], mean=INFO.mean, std=INFO.std,
                               classes=INFO.class_names)
+
+
+@register(INFO)
+def load_mnist(split, root=None, *, train_transform: bool | None = None):
+    """MNIST resized to 1x32x32 (DFAD); `train_transform` is accepted and ignored."""
+    return _load(split, root, fit="resize")
+
+
+@register(PADDED_INFO)
+def load_mnist_padded(split, root=None, *, train_transform: bool | None = None):
+    """MNIST zero-padded to 1x32x32 (the kit's earlier variant); prepared as `mnist`."""
+    return _load(split, root, fit="pad")

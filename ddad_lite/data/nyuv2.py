@@ -13,7 +13,8 @@ as well. Labels: stored value k in 1..13 becomes class k - 1; 0 (unlabelled) bec
 convention are caught at `prepare`.
 
 Transforms: as `camvid` (shorter side 256, train: random 128 crop + flip jointly, eval: whole
-frame). Normalisation: ImageNet statistics.
+frame). Normalisation: DFAD's, mean 0.5 and std 0.5 per channel (DFAD `dataloader.py`,
+lines 122 and 130).
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ CLASSES = ("bed", "books", "ceiling", "chair", "floor", "furniture", "objects", 
            "sofa", "table", "tv", "wall", "window")
 IGNORE_INDEX = 255
 SIZE, CROP = 256, 128
+# DFAD's normalisation (dataloader.py: ExtNormalize((0.5,), (0.5,))): x = (pixel - 0.5) / 0.5.
+DFAD_MEAN, DFAD_STD = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
 INFO = DatasetInfo(
     name="nyuv2", task="segmentation", num_classes=13, image_size=CROP, channels=3,
-    mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), splits=("train", "test"),
+    mean=DFAD_MEAN, std=DFAD_STD, splits=("train", "test"),
     ignore_index=IGNORE_INDEX, class_names=CLASSES,
 )
 ONLINE = ()

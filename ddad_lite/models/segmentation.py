@@ -6,11 +6,17 @@ on whole 256x341 CamVid frames without change. Interface (after timm, for dense 
 `forward_features(x)` returns the feature map before the classifier, `forward_head(f, size)`
 the logits at `size`, and `forward(x)` both in sequence (a tensor, not torchvision's dict).
 
-- `deeplabv3_resnet50`: DFAD's teacher, torchvision's DeepLabV3 with a dilated ResNet-50
-  (output stride 8), without the auxiliary head.
-- `deeplabv3_mobilenetv2`: DFAD's student. torchvision has no MobileNetV2 DeepLab, so it is
-  built here from `torchvision.models.mobilenet_v2(...).features`, dilated to output stride
-  `output_stride` (8 by default, like the teacher), and torchvision's `DeepLabHead` (ASPP).
+- `deeplabv3_resnet50`: DFAD's teacher, torchvision's dilated ResNet-50 (output stride 8) and
+  DFAD's DeepLabV3 head (`network/segmentation/_deeplab.py`, lines 29-37): ASPP with atrous
+  rates 12, 24, 32 (torchvision's are 12, 24, 36: `atrous_rates=(12, 24, 36)`), no auxiliary
+  head, dropout 0.5 after the ASPP projection (DFAD trains its teacher with 0.5).
+- `deeplabv3_mobilenetv2`: DFAD's student (`network/segmentation/deeplabv3.py`, lines
+  9-25, 47-59): DFAD's MobileNetV2 (`models/mobilenet.py`: 320 output channels, dilated to
+  `output_stride` 8 with DFAD's lagging dilations and fixed padding) under the same head,
+  dropout 0.5 (`dropout_p=0.5` in DFAD_camvid_deeplab.py, line 161). `backbone="torchvision"`
+  is the kit's earlier student: torchvision's MobileNetV2 features with their 1280-channel
+  tail, dilated block by block (about twice the parameters), the only one that can start
+  from ImageNet weights (`pretrained_backbone=True`).
 - `segnet_teacher` / `segnet_student`: tiny encoder-decoders with BatchNorm for the embedded
   `scenes` default, fast on a CPU: [conv 3x3 - BN - ReLU] x 2 per encoder stage with max-pool
   between stages, and a decoder that upsamples, adds the encoder's skip connection (1x1
@@ -65,16 +71,33 @@ class _ResNetTrunk(nn.Module):
         return self.layers(self.stem(x))
 
 
+DFAD_ATROUS_RATES = (12, 24, 32)
+
+
+def deeplab_head(in_channels, num_classes, *, atrous_rates=DFAD_ATROUS_RATES, dropout=0.5):
+    """ASPP (1x1, three dilated 3x3, image pooling; 256 channels each) - 1x1 projection - BN -
+    ReLU - dropout, then conv 3x3 - BN - ReLU - 1x1 conv to the classes."""
+    from torchvision.models.segmentation.deeplabv3 import DeepLabHead
+
+    head = DeepLabHead(in_channels, num_classes, atrous_rates=tuple(atrous_rates))
+    for m in head.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = dropout
+    return head
+
+
 @register
-def deeplabv3_resnet50(*, num_classes=11, channels=3, pretrained_backbone=False):
+def deeplabv3_resnet50(*, num_classes=11, channels=3, pretrained_backbone=False,
+                       atrous_rates=DFAD_ATROUS_RATES, dropout=0.5):
     """DeepLabV3 with a ResNet-50 dilated to output stride 8 (DFAD's teacher)."""
     from torchvision.models import ResNet50_Weights, resnet50
-    from torchvision.models.segmentation.deeplabv3 import DeepLabHead
 
     _check_rgb(channels)
     weights = ResNet50_Weights.IMAGENET1K_V1 if pretrained_backbone else None
     resnet = resnet50(weights=weights, replace_stride_with_dilation=[False, True, True])
-    return DenseModel(_ResNetTrunk(resnet), DeepLabHead(2048, num_classes))
+    return DenseModel(_ResNetTrunk(resnet), deeplab_head(2048, num_classes,
+                                                         atrous_rates=atrous_rates,
+                                                         dropout=dropout))
 
 
 def _dilate_mobilenet(features: nn.Sequential, output_stride: int) -> None:
@@ -96,18 +119,29 @@ def _dilate_mobilenet(features: nn.Sequential, output_stride: int) -> None:
 
 @register
 def deeplabv3_mobilenetv2(*, num_classes=11, channels=3, pretrained_backbone=False,
-                          output_stride=8):
+                          output_stride=8, backbone="dfad", atrous_rates=DFAD_ATROUS_RATES,
+                          dropout=0.5):
     """DeepLabV3 on MobileNetV2 features dilated to `output_stride` (DFAD's student)."""
     from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
-    from torchvision.models.segmentation.deeplabv3 import DeepLabHead
+
+    from .mobilenet import DilatedMobileNetV2
 
     _check_rgb(channels)
     if output_stride not in (8, 16, 32):
         raise ValueError(f"output_stride must be 8, 16 or 32, got {output_stride}")
-    weights = MobileNet_V2_Weights.IMAGENET1K_V1 if pretrained_backbone else None
-    features = mobilenet_v2(weights=weights).features
-    _dilate_mobilenet(features, output_stride)
-    return DenseModel(features, DeepLabHead(1280, num_classes))
+    if backbone == "dfad":
+        if pretrained_backbone:
+            raise ValueError("DFAD's MobileNetV2 has no downloadable ImageNet weights (DFAD "
+                             "trains it from scratch); use backbone='torchvision'")
+        features, width = DilatedMobileNetV2(output_stride=output_stride), 320
+    elif backbone == "torchvision":
+        weights = MobileNet_V2_Weights.IMAGENET1K_V1 if pretrained_backbone else None
+        features, width = mobilenet_v2(weights=weights).features, 1280
+        _dilate_mobilenet(features, output_stride)
+    else:
+        raise ValueError(f"backbone must be 'dfad' or 'torchvision', got {backbone!r}")
+    return DenseModel(features, deeplab_head(width, num_classes, atrous_rates=atrous_rates,
+                                             dropout=dropout))
 
 
 def _check_rgb(channels):
