@@ -5,8 +5,7 @@ The default iteration (DFAD's protocol, reused by DDAD) makes k student steps, t
 generator step; a `Method` (methods/) says how each loss is made and where x comes from (its
 hooks `student_batch`, `student_loss`, `after_student_step`, `generator_step`), and may run
 an iteration of its own where its paper's loop differs (`Method.iteration`). The engine
-imports no loss: whatever a method needs of T (e.g. BN hooks) the method attaches and
-releases. The default iteration:
+imports no loss (a method attaches and releases what it needs of T). The default iteration:
 
     for k steps:   z ~ N(0, I);  x = G(z) (no grad);  t = T(x) (no grad)
                    L_S = D(S(x), t);  update S
