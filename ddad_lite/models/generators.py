@@ -5,6 +5,13 @@
 LeakyReLU(0.2), a conv to the image channels, tanh, and a final affine-free BatchNorm that
 puts the images on the scale of normalised data.
 
+`generator_dafl` is DAFL's generator (huawei-noah/Efficient-Computing, Data-Efficient-Model-
+Compression/DAFL/DAFL-train.py, lines 54-86): the same network as `generator_a` with ngf 64
+(128 and 64 channels), except that its two inner BatchNorms are `nn.BatchNorm2d(C, 0.8)`,
+i.e. eps = 0.8 (the second positional argument is eps), which damps their normalisation.
+DAFL's convolutions before those BNs have a bias; `generator_a`'s do not: in training mode a
+BN removes a per-channel constant exactly, so the output is the same.
+
 `generator_b` is DFAD's DCGAN-style GeneratorB for larger images (sizes divisible by 16):
 a linear layer to (8 ngf) x (s/16) x (s/16), then four stride-2 transposed convolutions with
 BN and LeakyReLU, ending like `generator_a`.
@@ -16,7 +23,7 @@ from . import register
 
 
 class GeneratorA(nn.Module):
-    def __init__(self, *, nz=256, ngf=64, img_size=32, channels=3):
+    def __init__(self, *, nz=256, ngf=64, img_size=32, channels=3, bn_eps=1e-5):
         super().__init__()
         if img_size % 4:
             raise ValueError(f"generator_a needs img_size divisible by 4, got {img_size}")
@@ -26,11 +33,11 @@ class GeneratorA(nn.Module):
             nn.BatchNorm2d(ngf * 2),
             nn.Upsample(scale_factor=2),
             nn.Conv2d(ngf * 2, ngf * 2, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(ngf * 2),
+            nn.BatchNorm2d(ngf * 2, eps=bn_eps),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Upsample(scale_factor=2),
             nn.Conv2d(ngf * 2, ngf, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(ngf),
+            nn.BatchNorm2d(ngf, eps=bn_eps),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(ngf, channels, 3, 1, 1),
             nn.Tanh(),
@@ -71,6 +78,11 @@ class GeneratorB(nn.Module):
 @register
 def generator_a(*, nz=256, ngf=64, img_size=32, channels=3):
     return GeneratorA(nz=nz, ngf=ngf, img_size=img_size, channels=channels)
+
+
+@register
+def generator_dafl(*, nz=100, ngf=64, img_size=32, channels=3):
+    return GeneratorA(nz=nz, ngf=ngf, img_size=img_size, channels=channels, bn_eps=0.8)
 
 
 @register
