@@ -18,8 +18,8 @@ and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
 A row's `fixed` settings define the method (DFAD has no BN term): changing one is refused in
 one line naming the method that has it, never silently relabelled; `nonzero` settings must
 stay on. `run_defaults` are schedule settings the method implies (DAFL's joint loop makes one
-student step per iteration, and its G's lr is never scheduled). `register_method` adds a row at run time (a test or a notebook
-can add a method without editing this file).
+student step per iteration, and its G's lr is never scheduled). `register_method` adds a row
+at run time (a test or a notebook can add a method without editing this file).
 """
 
 from __future__ import annotations
