@@ -193,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beta", type=float,
                    help="weight of the discrepancy in L_G (the setting `adversarial`)")
     p.add_argument("--discrepancy", help="l1, kl or log_l1")
-    p.add_argument("--lr-student", dest="lr_student", type=float, help="student SGD lr")
+    p.add_argument("--lr-student", dest="lr_student", type=float,
+                   help="student lr (SGD, or Adam with --set student_optimizer=adam)")
     p.add_argument("--lr-generator", dest="lr_generator", type=float, help="generator Adam lr")
     p.add_argument("--eval-every", dest="eval_every", type=int, help="iterations between evals")
     p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int,

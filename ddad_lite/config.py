@@ -43,6 +43,9 @@ class TeacherConfig:
     val_seed: int = 0
 
 
+STUDENT_OPTIMIZERS = ("sgd", "adam")
+
+
 @dataclass
 class DistillConfig:
     # What is distilled into what, and how (`method` names a row of methods.METHODS,
@@ -63,14 +66,18 @@ class DistillConfig:
     iterations: int = 300
     student_steps: int = 5
     batch_size: int = 128
-    # Optimisers: SGD for S, Adam for G; the lr drops by `lr_gamma` at each milestone
-    # (given as fractions of `iterations`).
+    # Optimisers: S by `student_optimizer` ("sgd": SGD with `momentum`, DFAD's; "adam": Adam,
+    # DAFL's on MNIST; both with `weight_decay`), Adam for G. The lr drops by `lr_gamma` at
+    # each milestone (given as fractions of `iterations`): S's always, G's unless
+    # `schedule_generator` is False (DAFL keeps G's lr constant).
+    student_optimizer: str = "sgd"
     lr_student: float = 0.1
     momentum: float = 0.9
     weight_decay: float = 5e-4
     lr_generator: float = 1e-3
     lr_milestones: tuple = ()
     lr_gamma: float = 0.1
+    schedule_generator: bool = True
     # Evaluation (never used for training) and logging. Every `eval_every` iterations S is
     # scored on the validation split (`val_size` train images held out from the teacher,
     # drawn with `val_seed`; it chooses the "best" evaluation) and on the test split

@@ -8,7 +8,8 @@ Layers, each over the one before:
   2. the recipe's `common`, then its profile (recipes.py); method settings named there apply
      to every component that has them;
   3. the method row's settings and run defaults (methods/__init__.py), then the recipe's
-     per-dataset settings of that method (`RECIPES[dataset]["methods"][method]`);
+     per-dataset settings of that method (`RECIPES[dataset]["methods"][method]`), and under
+     it, by profile name, those of one profile (e.g. the schedule of DAFL's own runs);
   4. `overrides`: `DistillConfig` fields or method settings by name (values may be text, as
      from `--set name=value`; each is converted to its declared type), a `teacher_recipe`
      dict, or a whole `method_settings` dict.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .config import DistillConfig, TeacherConfig
+from .config import STUDENT_OPTIMIZERS, DistillConfig, TeacherConfig
 from .errors import UserError, unknown_name
 from .methods import EXTENSIONS, METHODS, components
 from .recipes import PROFILES, RECIPES
@@ -72,7 +73,10 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
     for name, part_row in parts:
         _set_all(settings, types, part_row.settings, part=name)
     apply(row.run_defaults, strict=True)
-    apply(recipe.get("methods", {}).get(base, {}), strict=True)
+    per_method = dict(recipe.get("methods", {}).get(base, {}))
+    per_profile = {p: per_method.pop(p) for p in PROFILES if p in per_method}
+    apply(per_method, strict=True)
+    apply(per_profile.get(profile, {}), strict=True)
     resolved_row = {k: v for k, v in _complete(settings, parts)[base].items()}
     apply(overrides, strict=True)
     complete = _complete(settings, parts)
@@ -110,6 +114,8 @@ def _check_ranges(cfg: DistillConfig) -> None:
     for name in ("lr_student", "lr_generator"):
         if getattr(cfg, name) <= 0:
             raise UserError(f"setting {name!r} must be > 0, not {getattr(cfg, name)}")
+    if cfg.student_optimizer not in STUDENT_OPTIMIZERS:
+        raise unknown_name("student_optimizer", cfg.student_optimizer, STUDENT_OPTIMIZERS)
     if not all(0 < f <= 1 for f in cfg.lr_milestones):
         raise UserError(f"lr_milestones are fractions of the iterations in (0, 1], not "
                         f"{cfg.lr_milestones}")

@@ -96,14 +96,18 @@ class Distiller:
 
         self.method = build_method(cfg)
         self.method.setup(self)  # e.g. hooks on T's BN layers, released by close()
-        self.opt_S = torch.optim.SGD(self.S.parameters(), lr=cfg.lr_student,
-                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay,
-                                     **optimizer_options(self.device, torch.optim.SGD))
+        sgd = cfg.student_optimizer == "sgd"  # else Adam (DAFL on MNIST)
+        opt_class = torch.optim.SGD if sgd else torch.optim.Adam
+        self.opt_S = opt_class(self.S.parameters(), lr=cfg.lr_student,
+                               weight_decay=cfg.weight_decay,
+                               **(dict(momentum=cfg.momentum) if sgd else {}),
+                               **optimizer_options(self.device, opt_class))
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_generator,
                                       **optimizer_options(self.device, torch.optim.Adam))
         milestones = sorted({max(1, round(f * cfg.iterations)) for f in cfg.lr_milestones})
         self.sched_S = torch.optim.lr_scheduler.MultiStepLR(self.opt_S, milestones, cfg.lr_gamma)
-        self.sched_G = torch.optim.lr_scheduler.MultiStepLR(self.opt_G, milestones, cfg.lr_gamma)
+        self.sched_G = torch.optim.lr_scheduler.MultiStepLR(
+            self.opt_G, milestones if cfg.schedule_generator else [], cfg.lr_gamma)
 
         # z for training comes from its own generator; the snapshots' z is fixed for the run.
         self.rng = torch.Generator(self.device).manual_seed(cfg.seed)

@@ -15,8 +15,9 @@ plain L2 norms (not squared, not divided by channels), every layer weighted equa
 teacher's logits t of a synthetic batch:
 
     L_oh  = CE(t, argmax t)                      one-hot: T should be confident
-    L_ie  = -H(mean_batch softmax(t))            information entropy: every class equally
-                                                 often (minimising -H balances the classes)
+    L_ie  = -H_b(mean_batch softmax(t))          information entropy: every class equally
+                                                 often (minimising -H balances the classes);
+                                                 H_b in base b: DAFL's code takes log10
 
 **Discrepancies D(S(x), T(x)) (the student as discriminator).** Between student and teacher
 logits (class dimension 1; dense outputs keep their spatial dimensions and are averaged):
@@ -30,6 +31,7 @@ logits (class dimension 1; dense outputs keep their spatial dimensions and are a
 from __future__ import annotations
 
 import contextlib
+import math
 
 import torch
 import torch.nn as nn
@@ -130,15 +132,20 @@ def onehot_loss(t: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(t, t.argmax(1).detach())
 
 
-def class_balance_loss(t: torch.Tensor) -> torch.Tensor:
-    """L_ie = -H(p_bar), p_bar the batch mean of softmax(t): low when classes are balanced.
+def class_balance_loss(t: torch.Tensor, *, log_base: float = math.e) -> torch.Tensor:
+    """L_ie = -H_b(p_bar) = sum_c p_bar_c log_b p_bar_c, p_bar the batch mean of softmax(t):
+    low when classes are balanced. `log_base` b: e (nats) or 10, as DAFL's code computes it
+    (`torch.log10`; the same loss divided by ln 10, i.e. 2.3x weaker than in nats).
 
-    Its minimum, -log(num_classes), is reached when the teacher sees every class equally often
-    in the batch (dense outputs: over every pixel).
+    Its minimum, -log_b(num_classes), is reached when the teacher sees every class equally
+    often in the batch (dense outputs: over every pixel). p_bar is clamped at 1e-12 before
+    the log (DAFL's code does not clamp: a class whose mean probability underflows to 0 gives
+    NaN there).
     """
     p = F.softmax(t.float(), dim=1)
     p_bar = p.transpose(0, 1).reshape(p.shape[1], -1).mean(1)
-    return (p_bar * p_bar.clamp_min(1e-12).log()).sum()
+    entropy_nats = (p_bar * p_bar.clamp_min(1e-12).log()).sum()
+    return entropy_nats if log_base == math.e else entropy_nats / math.log(log_base)
 
 
 def l1_discrepancy(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

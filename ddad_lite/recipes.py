@@ -13,9 +13,10 @@ out of the teacher's training as well.
 
 A recipe is `RECIPES[dataset] = {"common": {...}, "smoke": {...}, "quick": {...}, "full":
 {...}, "methods": {method: {...}}}`: `common` applies to every profile, each profile adds its
-schedule, and `methods` (optional) holds per-dataset settings of single methods. Keys are
-`DistillConfig` fields, `teacher_recipe` (a dict of `TeacherConfig` fields) or method
-settings (e.g. `discrepancy`), which apply to every method that has them.
+schedule, and `methods` (optional) holds per-dataset settings of single methods, for every
+profile, with a profile's own under its name (`{"onehot": 0.05, "full": {"batch_size":
+1024}}`). Keys are `DistillConfig` fields, `teacher_recipe` (a dict of `TeacherConfig`
+fields) or method settings (e.g. `discrepancy`), which apply to every method that has them.
 
 `LESSON_BUDGETS[profile]` is what the notebook series lays over a recipe so that its many
 distillations fit the profile's budget (`lesson_budget(profile)`); notebook 01's inversion
@@ -50,7 +51,9 @@ RECIPES: dict[str, dict] = {
         "full": dict(iterations=5000, batch_size=256, student_steps=5, eval_every=250,
                      snapshot_every=250, lr_milestones=(0.4, 0.8), nz=256, ngf=64,
                      teacher_recipe=dict(epochs=30)),
-        "methods": {},  # filled below
+        # DAFL on shapes: the kit's choice (DAFL has no such dataset): the weights of DAFL's
+        # MNIST command (its argparse defaults), not tuned here; the kit's generator.
+        "methods": {"dafl": dict(onehot=1.0, activation=0.1, entropy=5.0)},
     },
 }
 
@@ -100,10 +103,33 @@ _CIFAR = {
 # targets. The same for Adaptive DeepInversion (`adi`), which adds its competition term.
 _DEEPINV_CIFAR = dict(pixel_steps=20, rounds=100, pixel_lr=0.05, betas=(0.9, 0.999), bn=10.0,
                       first_bn_multiplier=1.0, tv_l2=2.5e-5, tv_l1=0.0, l2=0.0, jitter=2,
-                      flip=False, clip=False, balanced_targets=True, lr_schedule="constant")
-_CIFAR["methods"] = {"deepinv": _DEEPINV_CIFAR, "adi": _DEEPINV_CIFAR}
-RECIPES["cifar10"] = _CIFAR
-RECIPES["cifar100"] = _CIFAR
+                      flip=False, clip=False, balanced_targets=True, lr_schedule="constant",
+                      # quick (2 CPU cores): 100 pixel steps a batch, the kit's budget, so that
+                      # the student sees 16 batches in 400 iterations instead of 4.
+                      quick=dict(pixel_steps=2, rounds=50))
+
+
+def _dafl_cifar(**weights) -> dict:
+    """DAFL as its README's CIFAR commands run it (huawei-noah/Efficient-Computing,
+    Data-Efficient-Model-Compression/DAFL: README.md, "To run DAFL on the CIFAR-10/100
+    dataset"; DAFL-train.py lines 140-153 and 161-168): its generator with latent 1000, G Adam
+    0.02 at a constant lr, S SGD 0.1 (momentum 0.9, wd 5e-4); `full`: batch 1024, 2000 epochs of
+    120 iterations, S's lr x0.1 at epochs 800 and 1600, evaluated every epoch."""
+    return dict(**weights, generator="generator_dafl", nz=1000, lr_generator=0.02,
+                student_optimizer="sgd", lr_student=0.1, momentum=0.9, weight_decay=5e-4,
+                # quick: the joint loop shows S one batch per iteration, the default loop k = 5:
+                # 2,000 iterations give S the images that 400 give the other methods.
+                quick=dict(iterations=2000, eval_every=200, snapshot_every=200),
+                full=dict(iterations=240_000, batch_size=1024, lr_milestones=(0.4, 0.8),
+                          eval_every=120))
+
+
+RECIPES["cifar10"] = {**_CIFAR, "methods": {
+    "dafl": _dafl_cifar(onehot=0.05, activation=0.01, entropy=5.0),
+    "deepinv": _DEEPINV_CIFAR, "adi": _DEEPINV_CIFAR}}
+RECIPES["cifar100"] = {**_CIFAR, "methods": {
+    "dafl": _dafl_cifar(onehot=0.5, activation=0.1, entropy=20.0),
+    "deepinv": _DEEPINV_CIFAR, "adi": _DEEPINV_CIFAR}}
 
 # MNIST: DAFL's and DFAD's LeNet-5 -> LeNet-5-half. DFAD's DFAD_mnist.py (run as run_mnist.sh
 # runs it): batch 512, 40 x 50 iterations, student SGD lr 0.01 (momentum 0.9, weight decay
@@ -128,6 +154,15 @@ RECIPES["mnist"] = {
     "full": dict(iterations=2000, batch_size=512, student_steps=5, eval_every=50, ngf=64,
                  snapshot_every=250, **_PRE_DFKD_VAE,
                  teacher_recipe=dict(epochs=20, batch_size=256, lr=0.05)),
+    # DAFL as its public code runs it on MNIST (huawei-noah/Efficient-Computing, Data-
+    # Efficient-Model-Compression/DAFL/DAFL-train.py: argparse defaults, lines 33-42;
+    # optimisers, lines 116-118): oh 1, a 0.1, ie 5; its generator (latent 100); G Adam 0.2;
+    # S Adam 2e-3 without weight decay; no lr schedule; `full`: batch 512, 200 epochs of 120
+    # iterations, evaluated every epoch. The teacher stays the kit's shared BN LeNet-5.
+    "methods": {"dafl": dict(
+        onehot=1.0, activation=0.1, entropy=5.0, generator="generator_dafl", nz=100,
+        lr_generator=0.2, student_optimizer="adam", lr_student=2e-3, weight_decay=0.0,
+        lr_milestones=(), full=dict(iterations=24_000, batch_size=512, eval_every=120))},
 }
 RECIPES["mnist_padded"] = RECIPES["mnist"]
 

@@ -123,3 +123,16 @@ def test_an_eval_subset_spans_a_split_stored_class_by_class():
     assert len(seen) == 200 and set(seen.tolist()) == set(range(10))
     again = torch.cat([y for _, y in eval_loader(split, size=200, batch_size=64)])
     assert torch.equal(seen, again)  # the same images every time
+
+
+def test_student_optimizer_and_generator_schedule_follow_the_config(shapes_teacher):
+    teacher, _ = shapes_teacher
+    d = make_distiller(teacher, smoke_config(iterations=4, student_optimizer="adam",
+                                             lr_student=2e-3, weight_decay=0.0,
+                                             lr_milestones=(0.5,), schedule_generator=False))
+    assert isinstance(d.opt_S, torch.optim.Adam)
+    d.fit()
+    assert d.opt_S.param_groups[0]["lr"] == pytest.approx(2e-4)  # S's lr decayed
+    assert d.opt_G.param_groups[0]["lr"] == pytest.approx(d.cfg.lr_generator)  # G's constant
+    default = make_distiller(teacher, smoke_config(iterations=1))
+    assert isinstance(default.opt_S, torch.optim.SGD)

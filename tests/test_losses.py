@@ -8,7 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ddad_lite.errors import UserError
-from ddad_lite.losses import BNStatistics, discrepancy
+from ddad_lite.losses import BNStatistics, class_balance_loss, discrepancy
 
 
 def tiny_bn_net():
@@ -109,3 +109,17 @@ def test_dense_discrepancies_average_over_pixels():
 def test_unknown_discrepancy_is_a_user_error():
     with pytest.raises(UserError, match="unknown discrepancy"):
         discrepancy("l3", torch.zeros(1, 2), torch.zeros(1, 2))
+
+
+def test_class_balance_loss_is_sum_p_log_p_in_the_chosen_base():
+    t = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 3.0]])
+    p_bar = F.softmax(t, 1).mean(0)
+    nats = float((p_bar * p_bar.log()).sum())
+    assert math.isclose(float(class_balance_loss(t)), nats, rel_tol=1e-6)
+    # DAFL's code: (p_bar * torch.log10(p_bar)).sum(), ln 10 = 2.3x weaker than in nats
+    log10 = float((p_bar * torch.log10(p_bar)).sum())
+    assert math.isclose(float(class_balance_loss(t, log_base=10)), log10, rel_tol=1e-6)
+    assert math.isclose(nats / log10, math.log(10), rel_tol=1e-6)
+    uniform = torch.zeros(4, 3)  # balanced: the minimum, -log_b(classes)
+    assert math.isclose(float(class_balance_loss(uniform, log_base=10)), -math.log10(3),
+                        rel_tol=1e-6)

@@ -83,6 +83,8 @@ def test_a_method_registered_from_a_test_file_trains_two_iterations(confidence_m
     ("ddad", dict(lr_student="nan"), "'lr_student' must be float"),
     ("ddad", dict(lr_generator=0), "'lr_generator' must be > 0"),
     ("ddad", dict(lr_milestones="0.5,2"), "lr_milestones are fractions"),
+    ("ddad", dict(student_optimizer="rmsprop"), "unknown student_optimizer 'rmsprop'"),
+    ("dafl", dict(entropy_log_base=1), "entropy_log_base must be > 0 and not 1"),
 ])
 def test_contradicting_or_unknown_settings_are_refused_in_one_line(method, override, message):
     with pytest.raises(UserError, match=message) as info:
@@ -112,3 +114,28 @@ def test_setting_names_are_unambiguous_and_listed():
     names = [name for name, _, _ in settings_help("adv_fc+replay")]
     assert {"iterations", "bn", "fc_adversarial", "replay_lr"} <= set(names)
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("dataset, weights, optimizer, lr_g, nz", [
+    ("mnist", (1.0, 0.1, 5.0), "adam", 0.2, 100),  # DAFL-train.py's defaults
+    ("cifar10", (0.05, 0.01, 5.0), "sgd", 0.02, 1000),  # DAFL's README commands
+    ("cifar100", (0.5, 0.1, 20.0), "sgd", 0.02, 1000),
+])
+def test_dafl_takes_dafls_settings_per_dataset_and_its_schedule_in_full(dataset, weights,
+                                                                         optimizer, lr_g, nz):
+    smoke, full = (make_config(dataset, "dafl", p) for p in ("smoke", "full"))
+    for cfg in (smoke, full):
+        s = cfg.method_settings["dafl"]
+        assert (s["onehot"], s["activation"], s["entropy"], s["entropy_log_base"]) == (
+            *weights, 10.0)
+        assert (cfg.student_optimizer, cfg.lr_generator, cfg.nz, cfg.generator) == (
+            optimizer, lr_g, nz, "generator_dafl")
+        assert cfg.student_steps == 1 and cfg.schedule_generator is False
+    assert smoke.batch_size < 64 and smoke.iterations < 10  # the profile's own schedule
+    assert (full.batch_size, full.iterations) == (
+        (512, 24_000) if dataset == "mnist" else (1024, 240_000))
+    assert full.lr_milestones == (() if dataset == "mnist" else (0.4, 0.8))
+    # Other methods keep the dataset's recipe.
+    other = make_config(dataset, "ddad", "full")
+    assert (other.student_optimizer, other.generator, other.schedule_generator) == (
+        "sgd", "generator_a", True)

@@ -6,7 +6,7 @@ import torch
 from ddad_lite.errors import UserError
 from ddad_lite.models import available_models, build, model_family
 
-GENERATORS = {"generator_a": 32, "generator_b": 64}
+GENERATORS = {"generator_a": 32, "generator_b": 64, "generator_dafl": 32}
 # Families with their own tests (test_segmentation.py, test_methods.py).
 TESTED_ELSEWHERE = {"segmentation", "vae", "discriminators"}
 
@@ -56,6 +56,25 @@ def test_generator_a_rejects_bad_size_and_final_bn_normalises():
         build("generator_a", img_size=30)
     x = build("generator_a", nz=32, ngf=8).train()(torch.randn(64, 32))
     assert x.mean().abs() < 1e-3 and (x.std() - 1).abs() < 0.05
+
+
+def test_generator_dafl_is_generator_a_with_dafl_bn_eps():
+    dafl, plain = build("generator_dafl", nz=16, ngf=8), build("generator_a", nz=16, ngf=8)
+    eps = [m.eps for m in dafl.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert eps == [1e-5, 0.8, 0.8, 1e-5]  # DAFL's BatchNorm2d(C, 0.8) in the two conv blocks
+    plain.load_state_dict(dafl.state_dict())
+    z = torch.randn(8, 16)
+    assert not torch.allclose(dafl.train()(z), plain.train()(z))
+
+
+def test_lenet_features_are_the_last_convolution_output_as_dafl_reads_them():
+    for name, width in (("lenet5", 120), ("lenet5_half", 60)):
+        model = build(name).eval()
+        x = torch.randn(3, 1, 32, 32)
+        features = model.forward_features(x)
+        assert features.shape == (3, width) and model.num_features == width
+        assert torch.equal(features, torch.flatten(model.features(x), 1))
+        assert torch.allclose(model.forward_head(features), model(x))
 
 
 def test_unknown_model_is_a_user_error():

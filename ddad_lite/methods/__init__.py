@@ -9,6 +9,7 @@ and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
     dfad      WeightedGeneratorLoss   -D(S, T) (bn fixed at 0)            D(S(x), T(x))
     bn_only   WeightedGeneratorLoss   L_BN (adversarial fixed at 0)       D(S(x), T(x))
     dafl      WeightedGeneratorLoss   one-hot + activation + entropy      KL, joint loop
+              (DAFL's weights per dataset in recipes.py; log10 entropy; G's lr constant)
     dfq_like  WeightedGeneratorLoss   L_BN - D(S, T) + one-hot + entropy  D(S(x), T(x))
     deepinv   DeepInversion           pixels: L_BN + CE + TV (+ l2)       KL on a pool
     adi       DeepInversion           deepinv's + competition 1 - JS(S,T)  KL on a pool
@@ -20,8 +21,8 @@ and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
 A row's `fixed` settings define the method (DFAD has no BN term): changing one is refused in
 one line naming the method that has it, never silently relabelled; `nonzero` settings must
 stay on. `run_defaults` are schedule settings the method implies (DAFL's joint loop makes one
-student step per iteration). `register_method` adds a row at run time (a test or a notebook
-can add a method without editing this file).
+student step per iteration, and its G's lr is never scheduled). `register_method` adds a row
+at run time (a test or a notebook can add a method without editing this file).
 """
 
 from __future__ import annotations
@@ -61,10 +62,15 @@ METHODS: dict[str, MethodRow] = {
     "bn_only": MethodRow(WeightedGeneratorLoss, dict(bn=1.0), fixed=("adversarial",),
                          nonzero=("bn",),
                          summary="the teacher's BN statistics only (the ablation's other half)"),
+    # DAFL's code (huawei-noah/Efficient-Computing, Data-Efficient-Model-Compression/DAFL/
+    # DAFL-train.py): its argparse defaults (MNIST's weights, lines 40-42), log10 in L_ie
+    # (line 179), KL KD at temperature 1 (lines 97-101), the joint loop (lines 168-185), G's
+    # lr never scheduled. Per-dataset weights, optimisers and schedules: recipes.py.
     "dafl": MethodRow(WeightedGeneratorLoss,
-                      dict(onehot=1.0, activation=0.1, entropy=5.0, discrepancy="kl",
-                           loop="joint"),
-                      fixed=("bn", "adversarial"), run_defaults=dict(student_steps=1),
+                      dict(onehot=1.0, activation=0.1, entropy=5.0, entropy_log_base=10.0,
+                           discrepancy="kl", loop="joint"),
+                      fixed=("bn", "adversarial"),
+                      run_defaults=dict(student_steps=1, schedule_generator=False),
                       summary="teacher priors only (one-hot, activation, entropy); G and S "
                               "updated together once per iteration"),
     "dfq_like": MethodRow(WeightedGeneratorLoss,

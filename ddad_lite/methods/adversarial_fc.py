@@ -94,8 +94,10 @@ class AdversarialFC(WeightedGeneratorLoss):
         return {**super().iteration_logs(), **self._logs}
 
     def state_dict(self):
-        return {"D_fc": self.D_fc.state_dict(), "opt_D": self.opt_D.state_dict()}
+        return {**super().state_dict(), "D_fc": self.D_fc.state_dict(),
+                "opt_D": self.opt_D.state_dict()}
 
     def load_state_dict(self, state):
+        super().load_state_dict(state)
         self.D_fc.load_state_dict(state["D_fc"])
         self.opt_D.load_state_dict(state["opt_D"])

@@ -7,24 +7,33 @@ p_bar the batch mean of softmax(t):
     L_G = bn          * L_BN(T, x)                  teacher as discriminator (BN statistics)
         + onehot      * L_oh = CE(t, argmax t)      T confident on x        (DAFL's prior)
         + activation  * L_a  = -mean |f|            x excites T's features   (DAFL's prior)
-        + entropy     * L_ie = -H(p_bar)            classes balanced        (DAFL's prior)
+        + entropy     * L_ie = sum p_bar log_b p_bar  classes balanced       (DAFL's prior)
         - adversarial * D_G(S(x), T(x))             student as discriminator (DFAD)
     L_S = D(S(x.detach()), T(x))
 
     ddad     bn = adversarial = 1          dfad     adversarial = 1 (bn fixed at 0)
-    bn_only  bn = 1 (adversarial fixed 0)  dafl     onehot 1, activation 0.1, entropy 5, KL KD
+    bn_only  bn = 1 (adversarial fixed 0)  dafl     DAFL's weights per dataset, b = 10, KL KD
 
 D_G is `generator_discrepancy` (None: the student's D); DFAD's segmentation uses log(1 + L1).
-Terms with weight 0 are not computed. The method owns T's BN hooks: they are attached only
-when `bn` is non-zero and record only during the generator's forward pass.
+b is `entropy_log_base` (e: nats; DAFL's code uses log10). Terms with weight 0 are not
+computed. The method owns T's BN hooks: they are attached only when `bn` is non-zero and
+record only during the generator's forward pass.
 
 The loop: "alternate" is the engine's (DFAD's) k student steps then one generator step, each
-on a fresh z; "joint" is DAFL's: one z per iteration, G and S both updated once on the same
-batch (S on x.detach(), so L_S sends no gradient into G).
+on a fresh z; "joint" is DAFL's (DAFL-train.py, lines 168-185): one z per iteration, G and S
+both updated once on the same batch. DAFL adds its KD loss to L_G and calls backward once;
+S sees x.detach() and T(x).detach(), so the two graphs are disjoint and the kit's two
+backward calls give the same gradients.
+
+At the first generator batch of a run the method measures every term's value and the norm
+of its gradient with respect to G's parameters, weighted and unweighted (methods/terms.py):
+they go into the history (`lg_terms`) and metrics.json, and one line is printed when
+`progress` is on.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -33,6 +42,7 @@ from ..config import DistillConfig
 from ..errors import UserError
 from ..losses import class_balance_loss, discrepancy, onehot_loss
 from .base import Engine, HooksTeacherBN, KDSettings, Method, no_param_grad
+from .terms import format_term_report, term_report
 
 LOOPS = ("alternate", "joint")
 
@@ -46,6 +56,7 @@ class WeightedSettings(KDSettings):
     onehot: float = 0.0  # L_oh
     activation: float = 0.0  # L_a
     entropy: float = 0.0  # L_ie
+    entropy_log_base: float = math.e  # b of L_ie: e (nats) or 10 (DAFL's code: torch.log10)
     generator_discrepancy: str | None = None  # D_G; None: the student's `discrepancy`
     loop: str = "alternate"  # "alternate" (k S steps, then 1 G step) or "joint" (DAFL's)
 
@@ -53,6 +64,9 @@ class WeightedSettings(KDSettings):
         super().validate()
         if self.loop not in LOOPS:
             raise UserError(f"loop {self.loop!r} is unknown; choose one of {', '.join(LOOPS)}")
+        if self.entropy_log_base <= 0 or self.entropy_log_base == 1:
+            raise UserError(f"entropy_log_base must be > 0 and not 1, not "
+                            f"{self.entropy_log_base}; DAFL's is 10, nats are e")
         if self.generator_discrepancy is not None:
             KDSettings(discrepancy=self.generator_discrepancy).validate()
 
@@ -96,25 +110,52 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
                 f, t = self._teacher(engine, x)
         else:
             f, t = self._teacher(engine, x)
-        logs, loss = {}, x.new_zeros(())
+        terms = {}  # name: (weight in L_G, loss)
         if w.bn:
-            logs["loss_bn"] = l_bn = self.bn.loss()  # teacher as discriminator
-            loss = loss + w.bn * l_bn
+            terms["bn"] = (w.bn, self.bn.loss())  # teacher as discriminator
         if w.onehot:
-            logs["loss_onehot"] = l_oh = onehot_loss(t)  # confident teacher predictions
-            loss = loss + w.onehot * l_oh
+            terms["onehot"] = (w.onehot, onehot_loss(t))  # confident teacher predictions
         if w.activation:
-            logs["loss_activation"] = l_a = -f.abs().mean()  # large feature magnitudes
-            loss = loss + w.activation * l_a
-        if w.entropy:
-            logs["loss_entropy"] = l_ie = class_balance_loss(t)  # every class equally often
-            loss = loss + w.entropy * l_ie
-        if w.adversarial:
-            adv = discrepancy(self.generator_discrepancy, engine.S(x), t,
-                              temperature=w.temperature)  # student as discriminator
-            logs["loss_adv"] = adv
-            loss = loss - w.adversarial * adv
-        return loss, logs, x, t
+            terms["activation"] = (w.activation, -f.abs().mean())  # large feature magnitudes
+        if w.entropy:  # every class equally often
+            terms["entropy"] = (w.entropy, class_balance_loss(t, log_base=w.entropy_log_base))
+        if w.adversarial:  # student as discriminator, maximised
+            terms["adv"] = (-w.adversarial, discrepancy(
+                self.generator_discrepancy, engine.S(x), t, temperature=w.temperature))
+        loss = x.new_zeros(())
+        for weight, term in terms.values():
+            loss = loss + weight * term
+        if self.term_report is None and engine.step == 0 and torch.is_grad_enabled():
+            self._report_terms(engine, terms)
+        return loss, {f"loss_{name}": term for name, (_, term) in terms.items()}, x, t
+
+    # ---- what each term weighs, once per run --------------------------------------------
+    term_report: dict | None = None
+    _term_report_logged = False
+
+    def _report_terms(self, engine: Engine, terms: dict) -> None:
+        self.term_report = {"iteration": 1, **term_report(terms, engine.G.parameters())}
+        if self.cfg.progress:
+            print(format_term_report(self.term_report), flush=True)
+
+    def history_records(self) -> dict:
+        records = super().history_records()
+        if self.term_report is not None and not self._term_report_logged:
+            self._term_report_logged = True
+            records["lg_terms"] = self.term_report
+        return records
+
+    def run_metrics(self, engine: Engine) -> dict:
+        return {**super().run_metrics(engine), "lg_terms": self.term_report}
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "term_report": self.term_report,
+                "term_report_logged": self._term_report_logged}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.term_report = state.get("term_report")
+        self._term_report_logged = state.get("term_report_logged", False)
 
     def _teacher(self, engine: Engine, x: torch.Tensor):
         if self.settings.activation:  # DAFL's activation term reads T's features

@@ -12,6 +12,13 @@ bias (`conv_bias=True`, set by the DFAD recipes: CIFAR, MNIST); the default `Fal
 kit's lighter variant, kept by the embedded `shapes` and `scenes` recipes and notebook 01
 (the biases cancel in training-mode BN, so only the random initialisation stream differs).
 
+`generator_dafl` is DAFL's generator (huawei-noah/Efficient-Computing, Data-Efficient-Model-
+Compression/DAFL/DAFL-train.py, lines 54-86): the same network as `generator_a` with ngf 64
+(128 and 64 channels), except that its two inner BatchNorms are `nn.BatchNorm2d(C, 0.8)`,
+i.e. eps = 0.8 (the second positional argument is eps), which damps their normalisation.
+DAFL's convolutions before those BNs have a bias; `generator_a`'s do not: in training mode a
+BN removes a per-channel constant exactly, so the output is the same.
+
 `generator_b` is DFAD's DCGAN-style GeneratorB (DFAD `network/gan.py`, lines 47-102) for
 larger images (sizes divisible by 16): a linear layer to (8 ngf) x (s/16) x (s/16), BN, four
 stride-2 transposed convolutions 4x4 (no bias) each followed by BN and LeakyReLU(0.2), a conv
@@ -28,7 +35,8 @@ from . import register
 
 
 class GeneratorA(nn.Module):
-    def __init__(self, *, nz=256, ngf=64, img_size=32, channels=3, conv_bias=False):
+    def __init__(self, *, nz=256, ngf=64, img_size=32, channels=3, conv_bias=False,
+                 bn_eps=1e-5):
         super().__init__()
         if img_size % 4:
             raise ValueError(f"generator_a needs img_size divisible by 4, got {img_size}")
@@ -38,11 +46,11 @@ class GeneratorA(nn.Module):
             nn.BatchNorm2d(ngf * 2),
             nn.Upsample(scale_factor=2),
             nn.Conv2d(ngf * 2, ngf * 2, 3, 1, 1, bias=conv_bias),
-            nn.BatchNorm2d(ngf * 2),
+            nn.BatchNorm2d(ngf * 2, eps=bn_eps),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Upsample(scale_factor=2),
             nn.Conv2d(ngf * 2, ngf, 3, 1, 1, bias=conv_bias),
-            nn.BatchNorm2d(ngf),
+            nn.BatchNorm2d(ngf, eps=bn_eps),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(ngf, channels, 3, 1, 1),
             nn.Tanh(),
@@ -95,6 +103,11 @@ class GeneratorB(nn.Module):
 def generator_a(*, nz=256, ngf=64, img_size=32, channels=3, conv_bias=False):
     return GeneratorA(nz=nz, ngf=ngf, img_size=img_size, channels=channels,
                       conv_bias=conv_bias)
+
+
+@register
+def generator_dafl(*, nz=100, ngf=64, img_size=32, channels=3):
+    return GeneratorA(nz=nz, ngf=ngf, img_size=img_size, channels=channels, bn_eps=0.8)
 
 
 @register

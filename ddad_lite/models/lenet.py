@@ -5,6 +5,12 @@ LeCun et al. (1998). Input 1x32x32 (MNIST padded from 28): conv 5x5 (6) - pool -
 (3, 8, 60, 42). `bn=True` adds a BatchNorm after each convolution: the published LeNets have
 none, which leaves DDAD's BN term nothing to match, so the kit's MNIST DDAD recipe uses this
 variant for the teacher and says so.
+
+`forward_features` is the flattened output of the last convolution (120-d; 60-d for the
+half model), the `feature` that DAFL's LeNet returns with `out_feature=True` and that its
+activation loss reads (huawei-noah/Efficient-Computing, Data-Efficient-Model-Compression/
+DAFL/lenet.py, lines 36 and 72); `forward_head` is fc - ReLU - fc. The logits are the same
+whichever way the network is split.
 """
 
 import torch
@@ -31,13 +37,13 @@ class LeNet5(nn.Module):
         )
         self.fc = nn.Sequential(nn.Linear(c3, f4), nn.ReLU(inplace=True))
         self.head = nn.Linear(f4, num_classes)
-        self.num_features = f4
+        self.num_features = c3
 
     def forward_features(self, x):
-        return self.fc(torch.flatten(self.features(x), 1))
+        return torch.flatten(self.features(x), 1)  # conv3's output, as DAFL reads it
 
     def forward_head(self, features):
-        return self.head(features)
+        return self.head(self.fc(features))
 
     def forward(self, x):
         return self.forward_head(self.forward_features(x))
