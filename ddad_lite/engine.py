@@ -42,10 +42,11 @@ from .config import DistillConfig, config_differences, setting_value
 from .data import dataset_info, denormalize
 from .errors import UserError
 from .files import save_torch
-from .hardware import compile_in_place, optimizer_options, resolve_amp
+from .hardware import compile_in_place, resolve_amp
 from .methods import build_method
 from .metrics import PRIMARY_METRIC, class_entropy, effective_classes, eval_loader, evaluate
 from .models import build, freeze
+from .optimizers import build_optimizers
 
 # What a distillation checkpoint says it is; `check_resumable` refuses any other file.
 CHECKPOINT_FORMAT = "ddad-lite/checkpoint-v1"
@@ -96,18 +97,8 @@ class Distiller:
 
         self.method = build_method(cfg)
         self.method.setup(self)  # e.g. hooks on T's BN layers, released by close()
-        sgd = cfg.student_optimizer == "sgd"  # else Adam (DAFL on MNIST)
-        opt_class = torch.optim.SGD if sgd else torch.optim.Adam
-        self.opt_S = opt_class(self.S.parameters(), lr=cfg.lr_student,
-                               weight_decay=cfg.weight_decay,
-                               **(dict(momentum=cfg.momentum) if sgd else {}),
-                               **optimizer_options(self.device, opt_class))
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_generator,
-                                      **optimizer_options(self.device, torch.optim.Adam))
-        milestones = sorted({max(1, round(f * cfg.iterations)) for f in cfg.lr_milestones})
-        self.sched_S = torch.optim.lr_scheduler.MultiStepLR(self.opt_S, milestones, cfg.lr_gamma)
-        self.sched_G = torch.optim.lr_scheduler.MultiStepLR(
-            self.opt_G, milestones if cfg.schedule_generator else [], cfg.lr_gamma)
+        self.opt_S, self.opt_G, self.sched_S, self.sched_G = build_optimizers(
+            cfg, self.S, self.G, self.device)
 
         # z for training comes from its own generator; the snapshots' z is fixed for the run.
         self.rng = torch.Generator(self.device).manual_seed(cfg.seed)

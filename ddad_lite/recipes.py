@@ -115,7 +115,8 @@ def _dafl_cifar(**weights) -> dict:
     dataset"; DAFL-train.py lines 140-153 and 161-168): its generator with latent 1000, G Adam
     0.02 at a constant lr, S SGD 0.1 (momentum 0.9, wd 5e-4); `full`: batch 1024, 2000 epochs of
     120 iterations, S's lr x0.1 at epochs 800 and 1600, evaluated every epoch."""
-    return dict(**weights, generator="generator_dafl", nz=1000, lr_generator=0.02,
+    return dict(**weights, generator="generator_dafl", generator_kwargs={}, nz=1000,
+                lr_generator=0.02,
                 student_optimizer="sgd", lr_student=0.1, momentum=0.9, weight_decay=5e-4,
                 # quick: the joint loop shows S one batch per iteration, the default loop k = 5:
                 # 2,000 iterations give S the images that 400 give the other methods.
@@ -160,8 +161,8 @@ RECIPES["mnist"] = {
     # S Adam 2e-3 without weight decay; no lr schedule; `full`: batch 512, 200 epochs of 120
     # iterations, evaluated every epoch. The teacher stays the kit's shared BN LeNet-5.
     "methods": {"dafl": dict(
-        onehot=1.0, activation=0.1, entropy=5.0, generator="generator_dafl", nz=100,
-        lr_generator=0.2, student_optimizer="adam", lr_student=2e-3, weight_decay=0.0,
+        onehot=1.0, activation=0.1, entropy=5.0, generator="generator_dafl",
+        generator_kwargs={}, nz=100, lr_generator=0.2, student_optimizer="adam", lr_student=2e-3, weight_decay=0.0,
         lr_milestones=(), full=dict(iterations=24_000, batch_size=512, eval_every=120))},
 }
 RECIPES["mnist_padded"] = RECIPES["mnist"]

@@ -16,8 +16,8 @@ kit's lighter variant, kept by the embedded `shapes` and `scenes` recipes and no
 Compression/DAFL/DAFL-train.py, lines 54-86): the same network as `generator_a` with ngf 64
 (128 and 64 channels), except that its two inner BatchNorms are `nn.BatchNorm2d(C, 0.8)`,
 i.e. eps = 0.8 (the second positional argument is eps), which damps their normalisation.
-DAFL's convolutions before those BNs have a bias; `generator_a`'s do not: in training mode a
-BN removes a per-channel constant exactly, so the output is the same.
+DAFL's convolutions before those BNs carry a bias (`conv_bias=True`); the kit leaves it out by
+default: in training mode a BN removes a per-channel constant exactly, so the output is the same.
 
 `generator_b` is DFAD's DCGAN-style GeneratorB (DFAD `network/gan.py`, lines 47-102) for
 larger images (sizes divisible by 16): a linear layer to (8 ngf) x (s/16) x (s/16), BN, four
@@ -106,8 +106,9 @@ def generator_a(*, nz=256, ngf=64, img_size=32, channels=3, conv_bias=False):
 
 
 @register
-def generator_dafl(*, nz=100, ngf=64, img_size=32, channels=3):
-    return GeneratorA(nz=nz, ngf=ngf, img_size=img_size, channels=channels, bn_eps=0.8)
+def generator_dafl(*, nz=100, ngf=64, img_size=32, channels=3, conv_bias=False):
+    return GeneratorA(nz=nz, ngf=ngf, img_size=img_size, channels=channels, bn_eps=0.8,
+                      conv_bias=conv_bias)
 
 
 @register
