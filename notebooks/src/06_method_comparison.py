@@ -102,9 +102,11 @@ fig
 # - **wall time** includes evaluation; DeepInversion spends its time optimising pixels,
 #   `adv_fc` and `+replay` train an extra network.
 # - On `shapes`, the methods whose generator has no BN term (`dfad`, `dafl`) stayed near chance
-#   in our runs: their samples drift away from what the teacher has seen. DeepInversion matches
-#   BN statistics too, but optimises each batch from noise, so a short budget gives it few
-#   distinct batches.
+#   in our runs. For DFAD a control run showed why (notebook 02's summary): its generator
+#   inflates the teacher's logits (4.5 times their size on real shapes) on images of one or two
+#   classes. DAFL's priors were not probed the same way: that it fails for the same reason is
+#   a guess. DeepInversion matches BN statistics too, but optimises each batch from noise, so
+#   a short budget gives it few distinct batches.
 # - With one seed and a short budget, differences of a few points are within the noise:
 #   rerun with `seeds = [0, 1, 2]` before trusting an order. The ranking of a short run need not
 #   hold for the long schedule (`profile = "full"`, DFAD's protocol, for a GPU).
