@@ -254,6 +254,7 @@ class Distiller:
             # 1.0: T's classes as evenly spread as the batch allows; near 0: collapse.
             "teacher_class_entropy": float(entropy),
             "teacher_effective_classes": effective_classes(t_pred, self.info.num_classes),
+            "teacher_logit_norm": float(t.norm(dim=1).mean()),  # vs metrics' ..._real
         }
 
     # ---- checkpoints ---------------------------------------------------------------------

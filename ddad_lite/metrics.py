@@ -57,6 +57,24 @@ def accuracy(model: torch.nn.Module, loader, *, device="cpu", amp: bool = False,
     return correct / max(total, 1)
 
 
+@torch.no_grad()
+def mean_logit_norm(model: torch.nn.Module, loader, *, device="cpu",
+                    max_images: int = 1000) -> float:
+    """The mean L2 norm of the logits ||f(x)||_2 (per image, or per pixel for segmentation)
+    over the first `max_images` images of `loader`: the scale T's logits have on real data,
+    beside which a generator that inflates them can be seen (snapshots' `teacher_logit_norm`)."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for x, _ in loader:
+        norms = model(x.to(device)).float().norm(dim=1)
+        total, count = total + float(norms.sum()), count + norms.numel()
+        if count >= max_images * (norms.numel() // len(x)):
+            break
+    model.train(was_training)
+    return total / max(count, 1)
+
+
 def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int, *,
                      ignore_index: int | None = None) -> torch.Tensor:
     """M (num_classes, num_classes), int64: M[i, j] counts pixels of true class i predicted j.

@@ -162,7 +162,8 @@ RECIPES["mnist"] = {
     # iterations, evaluated every epoch. The teacher stays the kit's shared BN LeNet-5.
     "methods": {"dafl": dict(
         onehot=1.0, activation=0.1, entropy=5.0, generator="generator_dafl",
-        generator_kwargs={}, nz=100, lr_generator=0.2, student_optimizer="adam", lr_student=2e-3, weight_decay=0.0,
+        generator_kwargs={}, nz=100, lr_generator=0.2, student_optimizer="adam",
+        lr_student=2e-3, weight_decay=0.0,
         lr_milestones=(), full=dict(iterations=24_000, batch_size=512, eval_every=120))},
 }
 RECIPES["mnist_padded"] = RECIPES["mnist"]

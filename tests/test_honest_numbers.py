@@ -18,6 +18,7 @@ from ddad_lite.metrics import (
     class_entropy,
     effective_classes,
     eval_loader,
+    mean_logit_norm,
     selected_summary,
 )
 from ddad_lite.models import build
@@ -100,6 +101,10 @@ def test_the_teacher_is_scored_on_the_students_test_examples(shapes_teacher, tmp
     expected = accuracy(shapes_teacher[0], eval_loader(test, size=100))
     assert metrics["teacher_acc"] == pytest.approx(expected)
     assert metrics["teacher_acc_cached"] == shapes_teacher[1]["accuracy"]
+    # T's logit scale on real test images and on G's last snapshot are both reported
+    assert metrics["teacher_logit_norm_real"] == pytest.approx(
+        mean_logit_norm(shapes_teacher[0], eval_loader(test, size=100)))
+    assert metrics["teacher_logit_norm_final"] > 0
 
 
 # ---- 3. the validation split ---------------------------------------------------------------
@@ -195,3 +200,23 @@ def test_the_collapse_measure_is_comparable_across_class_counts():
     half = torch.tensor([0, 1] * 16)  # two equally frequent classes out of 10
     assert class_entropy(half, 10) == pytest.approx(torch.log(torch.tensor(2.0)).item()
                                                     / torch.log(torch.tensor(10.0)).item())
+
+
+def test_mean_logit_norm_reads_the_scale_of_the_logits():
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+
+    class Scale(torch.nn.Module):
+        def __init__(self, k):
+            super().__init__()
+            self.k = k
+
+        def forward(self, x):
+            return self.k * x
+
+    x = torch.zeros(20, 4)
+    x[:, 0] = 3.0  # every "logit" vector has norm 3
+    loader = DataLoader(TensorDataset(x, torch.zeros(20)), batch_size=8)
+    assert abs(mean_logit_norm(Scale(1.0), loader) - 3.0) < 1e-6
+    assert abs(mean_logit_norm(Scale(5.0), loader, max_images=8) - 15.0) < 1e-6

@@ -18,6 +18,7 @@ split itself, the optimistic figure published numbers give. The teacher is score
 very same test examples (`teacher_acc`; `teacher_acc_cached` is the cache's own score). Also:
 `forgetting_max_drop` (largest drop of the test score from one evaluation to a later one),
 the collapse measure (`teacher_class_entropy_final`, `teacher_effective_classes_final`),
+T's logit scale on G's images and on real ones (`teacher_logit_norm_final`, `_real`),
 the teacher's file and weights sha256, and what the method adds (e.g. replay_memory_bytes).
 (`student_miou` and `teacher_miou` in place of the accuracies for segmentation.)
 
@@ -36,7 +37,7 @@ from ..data.validation import validation_split
 from ..engine import Distiller, check_resumable
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
-from ..metrics import evaluate, selected_summary
+from ..metrics import evaluate, mean_logit_norm, selected_summary
 from ..provenance import provenance
 from ..teacher import load_or_train_teacher, weights_digest
 
@@ -143,6 +144,12 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         # Collapse: T's predicted classes on G's last snapshot batch (metrics.class_entropy).
         "teacher_class_entropy_final": entropies[-1] if entropies else None,
         "teacher_effective_classes_final": effective[-1] if effective else None,
+        # T's logit scale on G's last snapshot and on real test images: an adversarial L1
+        # generator can win by inflating T's logits (README, DFAD on shapes).
+        "teacher_logit_norm_final": (d.snapshots[-1].get("teacher_logit_norm")
+                                     if d.snapshots else None),
+        "teacher_logit_norm_real": (mean_logit_norm(d.T, d.eval_loader, device=d.device)
+                                    if d.eval_loader is not None else None),
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
         "amp_enabled": d.amp,
