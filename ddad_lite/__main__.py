@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reproduce", help="run the notebook series headless")
     p.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILES)}")
-    p.add_argument("--only", help="comma-separated notebook numbers, e.g. 01,02")
+    p.add_argument("--only", help="comma-separated notebook numbers, e.g. 02,03")
     p.add_argument("--out-root", dest="out_root", default="runs",
                    help="results go to OUT_ROOT/PROFILE/ (default: runs)")
     p.add_argument("--device", default="cpu", help="cpu or cuda")

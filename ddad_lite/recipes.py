@@ -19,7 +19,7 @@ profile, with a profile's own under its name (`{"onehot": 0.05, "full": {"batch_
 fields) or method settings (e.g. `discrepancy`), which apply to every method that has them.
 
 `LESSON_BUDGETS[profile]` is what the notebook series lays over a recipe so that its many
-distillations fit the profile's budget (`lesson_budget(profile)`); notebook 01's inversion
+distillations fit the profile's budget (`lesson_budget(profile)`); notebook 02's inversion
 schedule is `INVERSION_BUDGETS[profile]`. `configure.make_config` turns a recipe, a method and
 overrides into a `DistillConfig`.
 """
@@ -253,7 +253,7 @@ def register_recipe(dataset: str, recipe: dict) -> None:
     RECIPES[dataset] = recipe
 
 
-# The notebooks that distil on `shapes` (02, 03 when CIFAR is absent, 05, 06) share one
+# The notebooks that distil on `shapes` (03, 04 when CIFAR is absent, 06, 07) share one
 # schedule per profile, laid over the recipe. `smoke` checks the plumbing in seconds. `quick`
 # cuts the shapes quick recipe (600 iterations of batch 64, about 97%) so that the series' 11
 # distillations fit its 15-minute CPU budget: 200 iterations of batch 32 with a constant
@@ -268,7 +268,7 @@ LESSON_BUDGETS = {
     "full": dict(),
 }
 
-# Notebook 01: iterations of the pixel and generator inversions against L_BN alone.
+# Notebook 02: iterations of the pixel and generator inversions against L_BN alone.
 INVERSION_BUDGETS = {
     "smoke": dict(pixel_iterations=10, generator_iterations=10, record_every=5),
     "quick": dict(pixel_iterations=150, generator_iterations=150, record_every=15),
@@ -284,7 +284,7 @@ def lesson_budget(profile: str) -> dict:
 
 
 def inversion_budget(profile: str) -> dict:
-    """Notebook 01's inversion schedule for `profile`."""
+    """Notebook 02's inversion schedule for `profile`."""
     if profile not in INVERSION_BUDGETS:
         raise unknown_name("profile", profile, INVERSION_BUDGETS)
     return dict(INVERSION_BUDGETS[profile])

@@ -136,7 +136,7 @@ def test_smoke_series_runs_clean(smoke_series):
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
         assert not [o for o in outputs if o.output_type == "error"], r["notebook"]
         assert any("image/png" in o.get("data", {}) for o in outputs), r["notebook"]
-    widgets = nbformat.read(run_root / "notebooks" / "02_dual_discriminator.ipynb", 4).metadata[
+    widgets = nbformat.read(run_root / "notebooks" / "03_dual_discriminator.ipynb", 4).metadata[
         "widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     models = {v["model_name"]: v["state"] for v in widgets.values()}
     assert {"SelectionSliderModel", "DropdownModel", "ImageModel"} <= set(models)
@@ -144,10 +144,10 @@ def test_smoke_series_runs_clean(smoke_series):
     assert "iteration" in models["HTMLModel"]["value"]  # the browser drew its caption
     teacher_trained = [r["key_figures"].get("teacher_trained_now") for r in rows]
     assert teacher_trained[0] is True  # 00 trains it; the others load it from the cache
-    # Notebooks 02, 03, 05 and 06 share runs: one folder per config, DDAD seed 0 trained once.
+    # Notebooks 03, 04, 06 and 07 share runs: one folder per config, DDAD seed 0 trained once.
     shared = run_root / "shared_runs"
     assert len(list(shared.glob("shapes-ddad-seed0-*"))) == 1
-    assert len(list(shared.glob("shapes-ddad+replay-seed*-*"))) == 3  # 05's seeds, 06's seed 0
+    assert len(list(shared.glob("shapes-ddad+replay-seed*-*"))) == 3  # 06's seeds, 07's seed 0
     for run in shared.iterdir():
         assert (run / "metrics.json").is_file(), f"{run} is unfinished"
 

@@ -1,4 +1,4 @@
-"""Segmentation: models, mIoU, the scenes dataset, distillation end to end, CamVid, notebook 04."""
+"""Segmentation: models, mIoU, the scenes dataset, distillation end to end, CamVid, notebook 05."""
 
 import json
 import shutil
@@ -144,10 +144,10 @@ def _kernel_installed() -> bool:
 
 
 @pytest.mark.slow
-def test_notebook_04_runs_in_the_smoke_profile(tmp_path):
+def test_notebook_05_runs_in_the_smoke_profile(tmp_path):
     papermill = pytest.importorskip("papermill")
     assert _kernel_installed()
-    notebook = PROJECT_ROOT / "notebooks" / "04_segmentation.ipynb"
+    notebook = PROJECT_ROOT / "notebooks" / "05_segmentation.ipynb"
     out_dir = tmp_path / "out"
     papermill.execute_notebook(
         str(notebook), str(tmp_path / "04.ipynb"), kernel_name="ddad-lite",

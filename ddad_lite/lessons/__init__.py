@@ -2,6 +2,6 @@
 
   series.py     what one series shares (configs, budgets, runs, paths: pointers to where
                 each lives) and key figures for the results table
-  inversion.py  inverting a teacher against its BN statistics alone (notebook 01)
-  anchors.py    published results set beside the kit's own (notebook 03)
+  inversion.py  inverting a teacher against its BN statistics alone (notebook 02)
+  anchors.py    published results set beside the kit's own (notebook 04)
 """

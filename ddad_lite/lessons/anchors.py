@@ -1,4 +1,4 @@
-"""Published anchor results (docs/reference.md), set beside this kit's own numbers (notebook 03).
+"""Published anchor results (docs/reference.md), set beside this kit's own numbers (notebook 04).
 
 Student top-1 accuracy in %, ResNet-34 -> ResNet-18. Two protocols are reported in the
 literature for CIFAR; both rows are kept. DDAD's own numbers are not on hand. Every published

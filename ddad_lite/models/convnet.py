@@ -37,10 +37,10 @@ class ConvNet(nn.Module):
 
 
 @register
-def convnet_teacher(*, num_classes=10, channels=3):
-    return ConvNet(widths=(32, 64, 128), num_classes=num_classes, channels=channels)
+def convnet_teacher(*, num_classes=10, channels=3, widths=(32, 64, 128)):
+    return ConvNet(widths=tuple(widths), num_classes=num_classes, channels=channels)
 
 
 @register
-def convnet_student(*, num_classes=10, channels=3):
-    return ConvNet(widths=(16, 32, 64), num_classes=num_classes, channels=channels)
+def convnet_student(*, num_classes=10, channels=3, widths=(16, 32, 64)):
+    return ConvNet(widths=tuple(widths), num_classes=num_classes, channels=channels)

@@ -9,7 +9,7 @@ affine-free BatchNorm that puts the images on the scale of normalised data:
 
 PyTorch's default initialisation, as DFAD's. DFAD's two convolutions followed by BN carry a
 bias (`conv_bias=True`, set by the DFAD recipes: CIFAR, MNIST); the default `False` is the
-kit's lighter variant, kept by the embedded `shapes` and `scenes` recipes and notebook 01
+kit's lighter variant, kept by the embedded `shapes` and `scenes` recipes and notebook 02
 (the biases cancel in training-mode BN, so only the random initialisation stream differs).
 
 `generator_dafl` is DAFL's generator (huawei-noah/Efficient-Computing, Data-Efficient-Model-

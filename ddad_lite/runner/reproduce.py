@@ -3,7 +3,7 @@
     reproduce(profile="quick")       # python -m ddad_lite reproduce --profile quick
 
 For every `notebooks/NN_*.ipynb`, in order (found by glob, so new notebooks join the series;
-`only=["01", "02"]` keeps those prefixes), papermill executes a copy with the parameters
+`only=["02", "03"]` keeps those prefixes), papermill executes a copy with the parameters
 `profile`, `device`, `out_dir` (`runs/<profile>/NN_name/`), `cache_dir` and `data_root`
 injected after the notebook's `parameters` cell, in that run folder, on the kernel of this
 very interpreter (`ddad-lite`, pointing at `sys.executable`). Into `runs/<profile>/`:

@@ -109,7 +109,7 @@ viz.image_grid(to_uint8(x, info), labels=y, teacher_pred=t_pred, class_names=inf
 # ```
 #
 # In a notebook, set the parameters `device = "cuda"` (the engine checks that CUDA is there) and
-# use `make_config("cifar10", "ddad", profile, ...)`; notebook 03 does exactly this. Below: what
+# use `make_config("cifar10", "ddad", profile, ...)`; notebook 04 does exactly this. Below: what
 # is prepared on this machine.
 
 # %%

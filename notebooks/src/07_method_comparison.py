@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 06 · The method family on one engine
+# # 07 · The method family on one engine
 #
 # **What you will learn.** DDAD builds on earlier data-free distillation methods and has been
 # extended since. Here every method runs through the *same* engine loop (k student steps, then
@@ -19,7 +19,7 @@
 #
 # **How long it takes.** `profile = "smoke"`: under a minute and a half on a 2-core CPU (the
 # numbers mean nothing). `profile = "quick"`: about 5 minutes on a 2-core CPU when run alone (seven
-# runs of the series' 200-iteration schedule), about 2 minutes after notebooks 02 and 05, whose
+# runs of the series' 200-iteration schedule), about 2 minutes after notebooks 03 and 06, whose
 # runs it reads back; under a minute on a GPU. The teacher comes from the cache (notebook 00
 # trains it).
 
@@ -27,7 +27,7 @@
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
-out_dir = "runs/interactive/06_method_comparison"  # relative paths start at the project folder
+out_dir = "runs/interactive/07_method_comparison"  # relative paths start at the project folder
 seeds = [0]  # one run per method and seed; [0, 1, 2] to see the spread
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
@@ -54,7 +54,7 @@ out = paths["out_dir"]
 torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
 
 # The series' shapes schedule (`lesson_budget`), the same for every method and seed. Runs are
-# kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
+# kept in the series' shared folder: a run notebook 03, 06 or 07 made already is read back.
 budget = lesson_budget(profile)
 cfg = make_config("shapes", "ddad", profile, device=device, progress=progress, **budget)
 teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
@@ -102,7 +102,7 @@ fig
 # - **wall time** includes evaluation; DeepInversion spends its time optimising pixels,
 #   `adv_fc` and `+replay` train an extra network.
 # - On `shapes`, the methods whose generator has no BN term (`dfad`, `dafl`) stayed near chance
-#   in our runs. For DFAD a control run showed why (notebook 02's summary): its generator
+#   in our runs. For DFAD a control run showed why (notebook 03's summary): its generator
 #   inflates the teacher's logits (4.5 times their size on real shapes) on images of one or two
 #   classes. DAFL's priors were not probed the same way: that it fails for the same reason is
 #   a guess. DeepInversion matches BN statistics too, but optimises each batch from noise, so
@@ -113,7 +113,7 @@ fig
 
 # %%
 # Key figures for the series' results table.
-key_figures = {"notebook": "06_method_comparison", "profile": profile, "seeds": len(seeds),
+key_figures = {"notebook": "07_method_comparison", "profile": profile, "seeds": len(seeds),
                "iterations": cfg.iterations}
 for e in summary:
     key_figures[f"{e['method']}_final_acc"] = e["final"]

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 01 · BatchNorm statistics: the teacher remembers its data
+# # 02 · BatchNorm statistics: the teacher remembers its data
 #
 # **What you will learn**
 # - why a BatchNorm layer's running statistics are a fingerprint of the training data;
@@ -14,7 +14,7 @@
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
-out_dir = "runs/interactive/01_bn_statistics"  # relative paths start at the project folder
+out_dir = "runs/interactive/02_bn_statistics"  # relative paths start at the project folder
 seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data

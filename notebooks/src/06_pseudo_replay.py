@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 05 · Generative pseudo replay: forgetting made visible
+# # 06 · Generative pseudo replay: forgetting made visible
 #
 # **What you will learn.** In adversarial data-free distillation the generator $G$ keeps moving
 # to wherever the student $S$ still disagrees with the teacher $T$. The student is always
@@ -17,14 +17,14 @@
 # **How long it takes.** `profile = "smoke"`: under a minute and a half on a 2-core CPU (the
 # numbers mean nothing). `profile = "quick"`: about 6 minutes on a 2-core CPU (seven runs of the
 # series' 200-iteration schedule: two methods x three seeds and the buffer's seed 0; DDAD's
-# seed 0 is read back from notebook 02's run), well under a minute on a GPU. The teacher is
+# seed 0 is read back from notebook 03's run), well under a minute on a GPU. The teacher is
 # loaded from the cache (trained on first use; notebook 00 trains the same one).
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
-out_dir = "runs/interactive/05_pseudo_replay"  # relative paths start at the project folder
+out_dir = "runs/interactive/06_pseudo_replay"  # relative paths start at the project folder
 seeds = [0, 1, 2]  # one run per method and seed
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
@@ -51,7 +51,7 @@ out = paths["out_dir"]
 torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
 
 # The series' shapes schedule (`lesson_budget`), the same for every method and seed. Runs are
-# kept in the series' shared folder: a run notebook 02, 05 or 06 made already is read back.
+# kept in the series' shared folder: a run notebook 03, 06 or 07 made already is read back.
 budget = lesson_budget(profile)
 methods = [base_method, base_method + "+replay"]
 cfg = make_config("shapes", base_method, profile, device=device, progress=progress, **budget)
@@ -162,7 +162,7 @@ by_method = {e["method"]: e for e in summary}
 plain, replay = by_method[methods[0]], by_method[methods[1]]
 buffered = by_method[base_method + "+buffer"]
 key_figures = {
-    "notebook": "05_pseudo_replay",
+    "notebook": "06_pseudo_replay",
     "profile": profile,
     "seeds": len(seeds),
     "iterations": cfg.iterations,

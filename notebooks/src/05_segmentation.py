@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 04 · Data-free distillation for semantic segmentation
+# # 05 · Data-free distillation for semantic segmentation
 #
 # DFAD and DDAD showed that adversarial data-free distillation carries over from classification
 # to **dense prediction**: a student segmentation network learns from a teacher without seeing
@@ -27,7 +27,7 @@
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
-out_dir = "runs/interactive/04_segmentation"  # relative paths start at the project folder
+out_dir = "runs/interactive/05_segmentation"  # relative paths start at the project folder
 seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data

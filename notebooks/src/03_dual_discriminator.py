@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 02 · DDAD: the generator against two discriminators
+# # 03 · DDAD: the generator against two discriminators
 #
 # **What you will learn**
 # - the DDAD objective and the min-max game between $G$ and $S$;
@@ -9,14 +9,14 @@
 # - how to browse the generated images with the teacher's and student's predictions.
 #
 # **How long:** `smoke` about 15 s; `quick` about 2 minutes on a 2-core CPU (three distillations
-# of the series' 200-iteration schedule, which notebooks 03 and 06 read back); `full` is meant
+# of the series' 200-iteration schedule, which notebooks 04 and 07 read back); `full` is meant
 # for a GPU (minutes).
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
-out_dir = "runs/interactive/02_dual_discriminator"  # relative paths start at the project folder
+out_dir = "runs/interactive/03_dual_discriminator"  # relative paths start at the project folder
 seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
@@ -40,7 +40,7 @@ out = paths["out_dir"]
 torch.manual_seed(seed)
 
 # The ablation's budget: the series' shapes schedule for this profile (`lesson_budget`), the
-# same for all three methods. Runs live in the series' shared folder, so notebooks 03 and 06
+# same for all three methods. Runs live in the series' shared folder, so notebooks 04 and 07
 # read these back instead of training them again.
 budget = dict(device=device, **lesson_budget(profile))
 cfg = make_config("shapes", "ddad", profile, seed=seed, progress=progress, **budget)
@@ -61,7 +61,7 @@ print(f"teacher accuracy {record['accuracy']:.1%}; budget {budget}")
 #
 # $$L_S = D(S(x), T(x)) \quad\text{on } x = G(z) \text{ (detached)}.$$
 #
-# - **The teacher as discriminator** ($\alpha$ term): $L_{BN} = \sum_l R_l$ from notebook 01 says
+# - **The teacher as discriminator** ($\alpha$ term): $L_{BN} = \sum_l R_l$ from notebook 02 says
 #   whether $x$ looks like the teacher's training data to its BN layers.
 # - **The student as discriminator** ($\beta$ term): $D(S(x), T(x))$ (here the mean absolute
 #   difference of logits, `l1`) is large where the student still differs from the teacher.

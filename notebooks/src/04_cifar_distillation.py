@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 03 · CIFAR: ResNet-34 -> ResNet-18, beside the published numbers
+# # 04 · CIFAR: ResNet-34 -> ResNet-18, beside the published numbers
 #
 # **What you will learn**
 # - how to run DDAD on a real benchmark (CIFAR-10 or CIFAR-100, DFAD's protocol:
@@ -10,14 +10,14 @@
 # **How long:** with CIFAR prepared, `full` is a GPU job (hours for the whole schedule; the
 # teacher is trained first unless one is cached) and `quick` takes tens of minutes on a CPU.
 # Without the data the notebook says so and runs on the embedded `shapes` dataset instead:
-# `smoke` about 10 s, `quick` seconds after notebook 02 (whose DDAD run it reads back), about
+# `smoke` about 10 s, `quick` seconds after notebook 03 (whose DDAD run it reads back), about
 # 40 s alone, on a 2-core CPU.
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
-out_dir = "runs/interactive/03_cifar_distillation"  # relative paths start at the project folder
+out_dir = "runs/interactive/04_cifar_distillation"  # relative paths start at the project folder
 seed = 0  # the seed of the notebook's runs and of its own random draws
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
@@ -56,7 +56,7 @@ except UserError as e:
     dataset = "shapes"
 run_overrides = dict(device=device, seed=seed, progress=progress,
                      data_root=str(paths["data_root"]))
-if dataset == "shapes":  # the series' shapes schedule: notebook 02 has trained this run
+if dataset == "shapes":  # the series' shapes schedule: notebook 03 has trained this run
     run_overrides.update(lesson_budget(profile))
 cfg = make_config(dataset, "ddad", profile, **run_overrides)
 run_dir = run_folder(paths["shared_runs"], cfg)
@@ -91,7 +91,7 @@ print(f"teacher {cfg.teacher}: {record['accuracy']:.1%} on the {dataset} test sp
 #
 # `run_distillation` writes `checkpoint.pt`, `history.json`, `snapshots.pt` and `metrics.json`
 # into the run folder; a finished run of the same config is loaded instead of trained again
-# (`run_or_load`; on `shapes`, notebook 02 has trained this very run).
+# (`run_or_load`; on `shapes`, notebook 03 has trained this very run).
 
 # %%
 metrics = run_or_load(cfg, run_dir, teacher=(teacher, record))
