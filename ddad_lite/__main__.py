@@ -93,13 +93,7 @@ def _distill_seeds(args):
 
     if args.seed is not None:
         raise UserError("give either --seed N or --seeds N,M,..., not both")
-    try:
-        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    except ValueError:
-        raise UserError(f"--seeds takes integers separated by commas, e.g. 0,1,2, not "
-                        f"{args.seeds!r}") from None
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise UserError(f"--seeds needs distinct seeds, e.g. 0,1,2, not {args.seeds!r}")
+    seeds = _seed_list(args.seeds)
     configs = [make_config(args.dataset, args.method, args.profile,
                            **{**_overrides(args), "seed": seed}) for seed in seeds]
     rows = []
@@ -108,6 +102,33 @@ def _distill_seeds(args):
         metrics = run_or_load(cfg, run_dir, cache_dir=args.cache_dir)
         rows.append(run_row(metrics, load_history(run_dir), run_dir=run_dir))
     print(json.dumps(write_seed_summary(rows, args.out)["summary"]))
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise UserError(f"--seeds takes integers separated by commas, e.g. 0,1,2, not "
+                        f"{text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise UserError(f"--seeds needs distinct seeds, e.g. 0,1,2, not {text!r}")
+    return seeds
+
+
+def cmd_grid(args):
+    from .runs.grid import grid_search, grid_table, write_grid
+
+    grid = {}
+    for item in args.grid or []:
+        name, sep, values = item.partition("=")
+        if not sep or not name.strip() or not values.strip():
+            raise UserError(f"--grid takes name=v1,v2,..., not {item!r}; e.g. --grid bn=0.1,1,10")
+        grid[name.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    result = grid_search(args.method, grid, dataset=args.dataset, profile=args.profile,
+                         seeds=_seed_list(args.seeds), out_root=args.out,
+                         cache_dir=args.cache_dir, **_overrides(args))
+    write_grid(result, args.out)
+    print(grid_table(result))
 
 
 def cmd_data(args):
@@ -207,6 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="channels_last memory format")
     p.add_argument("--compile", action="store_true", help="torch.compile the student")
     p.set_defaults(func=cmd_distill)
+
+    p = sub.add_parser("grid", help="a grid of settings for one method, chosen on the "
+                                    "validation split")
+    run_flags(p)
+    p.add_argument("--method", default="ddad", help="the method whose settings are searched")
+    p.add_argument("--grid", action="append", metavar="NAME=V1,V2,...",
+                   help="a setting and its values (repeatable); every combination is run")
+    p.add_argument("--seeds", default="0", help="seeds per point, e.g. 0,1 (default: 0)")
+    p.add_argument("--out", required=True, help="folder for the runs, grid.json and grid.md")
+    p.set_defaults(func=cmd_grid)
 
     p = sub.add_parser("data", help="prepare a dataset or print its info")
     p.add_argument("action", choices=("prepare", "info"))
