@@ -36,9 +36,14 @@ RECIPES: dict[str, dict] = {
     # teacher included: a teacher trained on 8,000 images for 2 epochs (about 99% test
     # accuracy), bfloat16 autocast where the CPU has native bf16 (amp="auto"; docs/speed.md)
     # and channels_last, and 600 iterations at batch 64 with k = 5.
+    # The CPU-sized pair: the convnets at half width (teacher 16-32-64, about 99.2% after 3
+    # epochs on 8,000 images in 15 s on 2 cores; student 8-16-32), GeneratorA at ngf 16. At
+    # 600 iterations of batch 64 DDAD's student reached 0.908 with it (seed 0) against 0.889
+    # with the full-width pair, in half the time (0.36 s an iteration instead of 0.72).
     "shapes": {
-        "common": dict(teacher="convnet_teacher", student="convnet_student",
-                       generator="generator_a", nz=128, ngf=32, val_size=2000),
+        "common": dict(teacher="convnet_teacher", teacher_kwargs={"widths": (16, 32, 64)},
+                       student="convnet_student", student_kwargs={"widths": (8, 16, 32)},
+                       generator="generator_a", nz=128, ngf=16, val_size=2000),
         "smoke": dict(iterations=6, batch_size=32, student_steps=2, eval_every=3, eval_size=500,
                       val_size=200,
                       log_every=1, snapshot_every=3, snapshot_size=16,
@@ -46,7 +51,7 @@ RECIPES: dict[str, dict] = {
         "quick": dict(iterations=600, batch_size=64, student_steps=5, eval_every=50,
                       snapshot_every=50, lr_milestones=(0.6, 0.85), amp="auto",
                       channels_last=True,
-                      teacher_recipe=dict(epochs=2, train_size=8000, batch_size=64, amp="auto",
+                      teacher_recipe=dict(epochs=3, train_size=8000, batch_size=64, amp="auto",
                                           channels_last=True)),
         "full": dict(iterations=5000, batch_size=256, student_steps=5, eval_every=250,
                      snapshot_every=250, lr_milestones=(0.4, 0.8), nz=256, ngf=64,
