@@ -57,3 +57,28 @@ def test_every_check_cell_of_a_notebook_has_a_check_and_a_solution():
     assert not missing, f"notebook exercises without a registered check: {sorted(missing)}"
     unsolved = {(nb, n) for nb, n in cells if n not in solutions(nb)}
     assert not unsolved, f"notebook exercises without a solution: {sorted(unsolved)}"
+
+
+WRONG_ANSWERS = [
+    ("00", 1, {"accuracy": 0.9, "recipe": {"dataset": "shapes", "epochs": 9,
+                                          "train_size": 1}}),  # not the smoke recipe
+    ("00", 3, [[1, 2], [3, 4]]),  # not 10 x 10
+    ("00", 3, [[400] * 10] * 10),  # counts 40,000 images, not the 4,000 of the test split
+    ("04", 1, {"cifar10": 3.2, "cifar100": 3.2}),  # CIFAR-100 has ten times the classes
+    ("04", 2, {"cached": 0.9, "from_file": 0.5}),  # the same weights score the same
+    ("04", 3, [(4, 0.5), (2, 0.6)]),  # not in the order of training
+    ("05", 3, {"sky": {"iou": 0.5, "share": 0.3}, "ground": {"iou": 0.2, "share": 0.3}}),
+    ("05", 4, {"input": (2, 3, 64, 96), "output": (2, 6, 32, 32)}),  # not the input's size
+    ("06", 4, {"fifo": 0.1, "float32": 0.2}),  # no reservoir to compare with
+    ("06", 5, -0.05),  # a maximum is never below one of its values
+    ("07", 1, {"dfad": [0.1], "ddad": [0.5]}),  # one seed shows no spread
+    ("07", 2, {4: {"dfad": 0.1, "ddad": 0.2}, 8: {"dfad": 0.1}}),  # not the same methods
+    ("07", 4, {5.0: 0.9}),  # without the term missing
+]
+
+
+@pytest.mark.parametrize("notebook,number,answer", WRONG_ANSWERS,
+                         ids=[f"{nb}-{n}-{i}" for i, (nb, n, _) in enumerate(WRONG_ANSWERS)])
+def test_a_wrong_answer_gets_a_hint(notebook, number, answer):
+    ok, line = verdict(notebook, number, answer)
+    assert ok is False and "not yet" in line, line

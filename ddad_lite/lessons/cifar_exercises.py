@@ -35,6 +35,8 @@ def _images_per_class(answer) -> str:
     """{"cifar10": B / 10, "cifar100": B / 100} for the recipe of one profile."""
     if not isinstance(answer, dict) or not {"cifar10", "cifar100"} <= set(answer):
         raise NotYet("give {'cifar10': images per class in a batch, 'cifar100': ...}")
+    if not all(isinstance(answer[d], (int, float)) for d in ("cifar10", "cifar100")):
+        raise NotYet("each value is a number of images per class: batch size / classes")
     for profile in PROFILES:
         expected = {d: images_per_class(d, profile) for d in ("cifar10", "cifar100")}
         if all(math.isclose(float(answer[d]), v, rel_tol=1e-6) for d, v in expected.items()):
