@@ -29,6 +29,8 @@ profile and passes its result through the check.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import re
 from typing import Callable
 
 from ..paths import NOTEBOOKS_DIR
@@ -39,7 +41,13 @@ SOLUTIONS_DIR = NOTEBOOKS_DIR / "solutions"
 CHECKS: dict[tuple[str, int], Callable] = {}
 
 # The lesson modules whose checks register on import.
-CHECK_MODULES: list[str] = []
+CHECK_MODULES: list[str] = [
+    "ddad_lite.lessons.teacher_exercises",
+    "ddad_lite.lessons.cifar_exercises",
+    "ddad_lite.lessons.segmentation_exercises",
+    "ddad_lite.lessons.replay_exercises",
+    "ddad_lite.lessons.comparison_exercises",
+]
 
 
 class NotYet(Exception):
@@ -71,6 +79,21 @@ def solution_file(notebook: str) -> str:
     matches = sorted(SOLUTIONS_DIR.glob(f"{prefix}_*.py"))
     name = matches[0].name if matches else f"{prefix}_*.py"
     return f"notebooks/solutions/{name}"
+
+
+def solutions(notebook: str) -> dict[int, Callable]:
+    """{N: solution_N} of `notebooks/solutions/NN_*.py`, loaded from its file (the folder is
+    not a package); {} when the notebook has no solutions file."""
+    prefix = str(notebook).zfill(2)
+    found: dict[int, Callable] = {}
+    for path in sorted(SOLUTIONS_DIR.glob(f"{prefix}_*.py")):
+        spec = importlib.util.spec_from_file_location(f"ddad_solutions_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for name, fn in vars(module).items():
+            if re.fullmatch(r"solution_\d+", name) and callable(fn):
+                found[int(name.removeprefix("solution_"))] = fn
+    return found
 
 
 def verdict(notebook: str, number: int, answer) -> tuple[bool | None, str]:

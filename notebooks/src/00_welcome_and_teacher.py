@@ -133,10 +133,57 @@ write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sh
 #   evaluates the student.
 # - `shapes` is a small embedded dataset on which every notebook runs in minutes on a CPU.
 # - The teacher is trained once per recipe and cached with its sha256 and accuracy.
+
+# %% [markdown]
+# ## Exercises
 #
-# **Exercises**
-# 1. Set `profile = "smoke"` and re-run: how good is a teacher trained on 2000 images for one
-#    epoch? Why is that enough for a plumbing test but not for a lesson?
-# 2. Look at `checkpoints/teachers/MANIFEST.json`. Change the recipe (e.g. `epochs`) through
-#    `make_config(..., teacher_recipe={"epochs": 3})`: why does the cache file name change?
-# 3. Which classes does the teacher confuse? Compute a confusion matrix on the test split.
+# Each exercise ends with a cell where you set `answer_N` and a cell that checks it: it
+# prints "correct" with what your answer shows, "not yet" with a hint, or "not answered yet"
+# and where the worked solution is (`notebooks/solutions/00_welcome_and_teacher.py`;
+# `solutions("00")[N](**context)` runs it here).
+
+# %%
+from ddad_lite.lessons.exercises import check, solutions
+
+context = dict(profile=profile, device=device, out_dir=out_dir, seed=seed, cache_dir=cache_dir,
+               data_root=data_root)
+
+# %% [markdown]
+# **1.** Load the teacher of the `smoke` profile (set `profile = "smoke"` and re-run, or load
+# `make_config("shapes", "ddad", "smoke").teacher_recipe`). How good is a teacher trained on
+# 2,000 images for one epoch? Why is that enough for a plumbing test but not for a lesson?
+# *Answer:* its record, the second value `load_or_train_teacher` returns.
+
+# %%
+answer_1 = None  # your answer: the smoke teacher's record (a dict with "accuracy" and "recipe")
+
+# %%
+check("00", 1, answer_1)
+
+# %% [markdown]
+# **2.** Look at `MANIFEST.json` in the teacher cache (`paths["cache_dir"]`). Change the recipe
+# through `make_config(..., teacher_recipe={"epochs": 3})`: why does the cache file name change?
+# *Answer:* `{"default": cfg.teacher_recipe, "changed": <the changed config>.teacher_recipe}`;
+# the check names both files.
+
+# %%
+answer_2 = None  # your answer: {"default": a TeacherConfig, "changed": a TeacherConfig}
+
+# %%
+check("00", 2, answer_2)
+
+# %% [markdown]
+# **3.** Which classes does the teacher confuse? Compute its confusion matrix $M$ on the whole
+# test split, $M_{ij}$ = test images of class $i$ predicted as $j$
+# (`ddad_lite.metrics.confusion_matrix(pred, target, num_classes)`); its trace over its sum is
+# the teacher's accuracy. *Answer:* $M$, 10 x 10.
+
+# %%
+answer_3 = None  # your answer: the 10 x 10 confusion matrix (a tensor or an array of counts)
+
+# %%
+check("00", 3, answer_3)
+
+# %% [markdown]
+# The worked solutions, each with a sentence on what its answer shows, are in
+# `notebooks/solutions/00_welcome_and_teacher.py`.

@@ -127,10 +127,59 @@ write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
 #   and our teacher's accuracy beside theirs: a teacher a point weaker moves every row.
 # - Short budgets are far below the published numbers; the `full` profile follows DFAD's
 #   schedule and is the one to compare.
+
+# %% [markdown]
+# ## Exercises
 #
-# **Exercises**
-# 1. Run with `dataset = "cifar100"`: which settings would you change first, and why do
-#    CIFAR-10 settings often fail on CIFAR-100?
-# 2. Load DFAD's published teacher via `teacher_file` and compare its accuracy with ours.
-# 3. Plot `teacher_class_entropy` (normalised, comparable between CIFAR-10 and CIFAR-100) of the
-#    snapshots over training: is the generator collapsing?
+# Each exercise ends with a cell where you set `answer_N` and a cell that checks it: it
+# prints "correct" with what your answer shows, "not yet" with a hint, or "not answered yet"
+# and where the worked solution is (`notebooks/solutions/04_cifar_distillation.py`;
+# `solutions("04")[N](**context)` runs it here).
+
+# %%
+from ddad_lite.lessons.exercises import check, solutions
+
+context = dict(profile=profile, device=device, out_dir=out_dir, seed=seed, cache_dir=cache_dir,
+               data_root=data_root, dataset=dataset)
+
+# %% [markdown]
+# **1.** CIFAR-100 against CIFAR-10: compare `make_config("cifar100", "ddad", profile)` with
+# CIFAR-10's (`ddad_lite.config.config_differences`). Which settings differ? How many
+# synthetic images of each class does one batch hold on each dataset ($B / C$)? Why do
+# CIFAR-10 settings often fail on CIFAR-100, and what would you change first?
+# *Answer:* `{"cifar10": images per class and batch, "cifar100": ...}` for one profile.
+
+# %%
+answer_1 = None  # your answer: {"cifar10": B / 10, "cifar100": B / 100}
+
+# %%
+check("04", 1, answer_1)
+
+# %% [markdown]
+# **2.** A published teacher, such as DFAD's `cifar10-resnet34_8x.pt`, is a bare state dict
+# without recipe or accuracy. Write ours as one (`torch.save(teacher.state_dict(), path)`),
+# read it back as `teacher_file` does (`load_teacher_file(path, cfg.teacher_recipe)`) and score
+# it on the test split (`accuracy(model, eval_loader(test_split))`, from `ddad_lite.metrics`).
+# With CIFAR-10 prepared and DFAD's file, the same cells measure theirs beside ours.
+# *Answer:* `{"cached": record["accuracy"], "from_file": the accuracy measured}`.
+
+# %%
+answer_2 = None  # your answer: {"cached": ..., "from_file": ...}
+
+# %%
+check("04", 2, answer_2)
+
+# %% [markdown]
+# **3.** Follow `teacher_class_entropy` (normalised, comparable between CIFAR-10 and
+# CIFAR-100) over the snapshots of the run (`viz.load_snapshots(run_dir)`): is the generator
+# collapsing? *Answer:* the list of `(snapshot["iteration"], snapshot["teacher_class_entropy"])`.
+
+# %%
+answer_3 = None  # your answer: [(iteration, normalised class entropy), ...]
+
+# %%
+check("04", 3, answer_3)
+
+# %% [markdown]
+# The worked solutions, each with a sentence on what its answer shows, are in
+# `notebooks/solutions/04_cifar_distillation.py`.

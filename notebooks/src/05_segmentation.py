@@ -43,7 +43,7 @@ import ddad_lite.viz as viz
 from ddad_lite.files import load_torch
 from ddad_lite.configure import make_config
 from ddad_lite.data import dataset_info, get_dataset
-from ddad_lite.runs.store import load_history, run_or_load
+from ddad_lite.runs.store import load_history, run_folder, run_or_load
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.paths import series_paths
 from ddad_lite.teacher import load_or_train_teacher
@@ -57,7 +57,7 @@ torch.manual_seed(seed)
 cfg = make_config(dataset, method, profile, device=device, seed=seed, progress=progress,
                   data_root=str(paths["data_root"]))
 info = dataset_info(dataset)
-run_dir = out / f"{dataset}-{method}-{profile}"
+run_dir = run_folder(out, cfg)  # a folder per config (its fingerprint): a change, a new run
 print(f"{dataset}: {info.num_classes} classes {info.class_names}, {info.image_size} px")
 print(f"T = {cfg.teacher}, S = {cfg.student}, G = {cfg.generator}; {cfg.iterations} iterations "
       f"x (k = {cfg.student_steps} student steps + 1 generator step), batch {cfg.batch_size}")
@@ -175,11 +175,68 @@ print(f"student / teacher mIoU = {ratio:.2f}; key figures in {path}")
 #
 # ## Exercises
 #
-# 1. Run `method = "dfad"` ($\alpha = 0$) and `"bn_only"` ($\beta = 0$). Which half of the
-#    generator's objective matters more here? Look at the snapshots as well as the mIoU.
-# 2. Set `generator_discrepancy` to `"l1"` (pass it to `make_config`) and compare the curves:
-#    does the logarithm make training steadier?
-# 3. Which classes does the student learn last (the per-class IoU)? Are they the rare ones in the
-#    generator's images (count the teacher's masks in `snapshots`)?
-# 4. With CamVid prepared, run the `smoke` profile with `dataset = "camvid"` and check that the
-#    student, trained on 128-pixel generated images, is scored on whole 256 × 341 frames.
+# Each exercise ends with a cell where you set `answer_N` and a cell that checks it: it
+# prints "correct" with what your answer shows, "not yet" with a hint, or "not answered yet"
+# and where the worked solution is (`notebooks/solutions/05_segmentation.py`;
+# `solutions("05")[N](**context)` runs it here). A changed config gets its own run folder
+# (`run_folder(out, cfg)`), so the runs of an exercise never overwrite the notebook's.
+
+# %%
+from ddad_lite.lessons.exercises import check, solutions
+
+context = dict(profile=profile, device=device, out_dir=out_dir, seed=seed, cache_dir=cache_dir,
+               data_root=data_root, dataset=dataset)
+
+# %% [markdown]
+# **1.** Run `method = "dfad"` ($\alpha = 0$) and `"bn_only"` ($\beta = 0$). Which half of the
+# generator's objective matters more here? Look at the snapshots as well as the mIoU.
+# *Answer:* `{"dfad": student mIoU, "bn_only": student mIoU}` (`metrics["student_miou"]`).
+
+# %%
+answer_1 = None  # your answer: {"dfad": ..., "bn_only": ...}
+
+# %%
+check("05", 1, answer_1)
+
+# %% [markdown]
+# **2.** Set `generator_discrepancy` to `"l1"` (pass it to `make_config`) and compare the
+# curves with the recipe's `"log_l1"`: does the logarithm make training steadier?
+# *Answer:* each run's largest fall of the student's mIoU,
+# `{"log_l1": metrics["forgetting_max_drop"], "l1": ...}`.
+
+# %%
+answer_2 = None  # your answer: {"log_l1": ..., "l1": ...}
+
+# %%
+check("05", 2, answer_2)
+
+# %% [markdown]
+# **3.** Which classes does the student learn last (the per-class IoU)? Are they the rare ones
+# in the generator's images (count the teacher's masks in `snapshots`)?
+# *Answer:* `{class name: {"iou": the student's IoU, "share": its share of the pixels of the
+# teacher's masks}}` for every class (`learning_order(history, snapshots, info)` in
+# `ddad_lite/lessons/segmentation_exercises.py` builds it).
+
+# %%
+answer_3 = None  # your answer: {class name: {"iou": ..., "share": ...}}
+
+# %%
+check("05", 3, answer_3)
+
+# %% [markdown]
+# **4.** The models are fully convolutional: give the trained student (`trained_student(run_dir)`
+# from `ddad_lite/lessons/segmentation_exercises.py`) a batch of another size than the
+# training images, e.g. `torch.randn(2, 3, 64, 96)`. What shape are its logits? (With CamVid
+# prepared, `dataset = "camvid"` in the `smoke` profile trains on 128-pixel generated images
+# and scores whole 256 × 341 frames.) *Answer:* `{"input": tuple(x.shape), "output":
+# tuple(S(x).shape)}`.
+
+# %%
+answer_4 = None  # your answer: {"input": (...), "output": (...)}
+
+# %%
+check("05", 4, answer_4)
+
+# %% [markdown]
+# The worked solutions, each with a sentence on what its answer shows, are in
+# `notebooks/solutions/05_segmentation.py`.

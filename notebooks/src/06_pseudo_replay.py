@@ -200,16 +200,79 @@ key_figures
 #
 # ## Exercises
 #
-# 1. Set `base_method = "dfad"` (no BN term). On `shapes` its generator drifts away from
-#    anything the teacher has seen and the student stays near chance: can replay help a student
-#    that never learnt anything to forget?
-# 2. Change `replay_fraction` (e.g. `budget["replay_fraction"] = 0.5`) and `replay_warmup`.
-#    When does replay start to pay off?
-# 3. Set `replay_teacher_reconstruction=False` (the VAE then learns images only, not what the
-#    teacher sees in them) or `replay_rehearsal=False` (it learns only the newest samples).
-#    Do its samples change?
-# 4. Give the buffer `buffer_policy="fifo"` (only the latest images) or
-#    `buffer_dtype="float32"` (exact images, a quarter as many). Which forgets more?
-# 5. Forgetting is measured on the test split, which only *evaluates*. Why would choosing the
-#    run's `best` checkpoint on it be optimistic (compare `best_on_test_student_acc` with
-#    `best_student_acc`, chosen on validation, in `metrics.json`)?
+# Each exercise ends with a cell where you set `answer_N` and a cell that checks it: it
+# prints "correct" with what your answer shows, "not yet" with a hint, or "not answered yet"
+# and where the worked solution is (`notebooks/solutions/06_pseudo_replay.py`;
+# `solutions("06")[N](**context)` runs it here). Run your variants with `sweep` as above
+# (`out_root=paths["shared_runs"]`): each config gets its own folder, and a run made once is
+# read back.
+
+# %%
+from ddad_lite.lessons.exercises import check, solutions
+
+context = dict(profile=profile, device=device, out_dir=out_dir, seeds=seeds, cache_dir=cache_dir,
+               data_root=data_root)
+
+# %% [markdown]
+# **1.** Set `base_method = "dfad"` (no BN term). On `shapes` its generator drifts away from
+# anything the teacher has seen and the student stays near chance: can replay help a student
+# that never learnt anything to forget? *Answer:* `{"dfad": final accuracy, "dfad+replay": final
+# accuracy}` (seed 0).
+
+# %%
+answer_1 = None  # your answer: {"dfad": ..., "dfad+replay": ...}
+
+# %%
+check("06", 1, answer_1)
+
+# %% [markdown]
+# **2.** Change `replay_fraction` (e.g. `budget["replay_fraction"] = 0.5`; the default is
+# 0.125) and `replay_warmup`. When does replay start to pay off? *Answer:* `{replay_fraction:
+# final accuracy}` of `ddad+replay` for at least two fractions.
+
+# %%
+answer_2 = None  # your answer: {0.125: ..., 0.5: ...}
+
+# %%
+check("06", 2, answer_2)
+
+# %% [markdown]
+# **3.** Set `replay_teacher_reconstruction=False` (the VAE then learns images only, not what
+# the teacher sees in them) or `replay_rehearsal=False` (it learns only the newest samples).
+# Do its samples change? Draw them with `viz.replay_samples_from_run(run_dir, n=16)` (the same
+# z for both runs) and compare with the default run's. *Answer:* `{setting turned off: mean
+# absolute difference of the two runs' samples, pixels in [0, 1]}`.
+
+# %%
+answer_3 = None  # your answer: {"replay_teacher_reconstruction": ...}
+
+# %%
+check("06", 3, answer_3)
+
+# %% [markdown]
+# **4.** Give the buffer `buffer_policy="fifo"` (only the latest images) or
+# `buffer_dtype="float32"` (exact images, a quarter as many). Which forgets more?
+# *Answer:* `{"reservoir": forgetting, "fifo": forgetting}` (and/or `"float32"`), each run's
+# `forgetting_max_drop`.
+
+# %%
+answer_4 = None  # your answer: {"reservoir": ..., "fifo": ...}
+
+# %%
+check("06", 4, answer_4)
+
+# %% [markdown]
+# **5.** Forgetting is measured on the test split, which only *evaluates*. Why would choosing
+# the run's `best` checkpoint on it be optimistic? *Answer:* the gap
+# `best_on_test_student_acc - best_student_acc` (chosen on validation) of the replay run's
+# `metrics.json`.
+
+# %%
+answer_5 = None  # your answer: a number (or {run: gap})
+
+# %%
+check("06", 5, answer_5)
+
+# %% [markdown]
+# The worked solutions, each with a sentence on what its answer shows, are in
+# `notebooks/solutions/06_pseudo_replay.py`.

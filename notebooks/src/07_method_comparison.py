@@ -136,10 +136,63 @@ key_figures
 #
 # ## Exercises
 #
-# 1. Rerun with `seeds = [0, 1, 2]`. Which differences survive the spread over seeds?
-# 2. Raise the budget (`budget["iterations"] = 200`). Does the order of the methods change?
-# 3. For `adv_fc`, set its `fc_adversarial` weight to 0 and to 1 (compare `["adv_fc"]` alone,
-#    with the setting added to `budget`): how much does the FC discriminator's term matter?
-# 4. For `dafl`, set `entropy=0` (again for `["dafl"]` alone). Look at the teacher's class entropy of the generated
-#    samples (`teacher_class_entropy_final` in the run's `metrics.json`): what does the
-#    information-entropy term protect against?
+# Each exercise ends with a cell where you set `answer_N` and a cell that checks it: it
+# prints "correct" with what your answer shows, "not yet" with a hint, or "not answered yet"
+# and where the worked solution is (`notebooks/solutions/07_method_comparison.py`;
+# `solutions("07")[N](**context)` runs it here, on two methods to keep it short). Run your
+# variants with `sweep` as above: each config gets its own folder, a run made once is read back.
+
+# %%
+from ddad_lite.lessons.exercises import check, solutions
+
+context = dict(profile=profile, device=device, out_dir=out_dir, seeds=seeds, cache_dir=cache_dir,
+               data_root=data_root)
+
+# %% [markdown]
+# **1.** Rerun with `seeds = [0, 1, 2]`. Which differences survive the spread over seeds?
+# *Answer:* `{method: [final accuracy of each seed]}` (the summary's `points["final"]`) for at
+# least two methods; the check names the pairs whose ranges over seeds do not overlap.
+
+# %%
+answer_1 = None  # your answer: {"dfad": [..., ..., ...], "ddad": [...], ...}
+
+# %%
+check("07", 1, answer_1)
+
+# %% [markdown]
+# **2.** Double the budget (`budget["iterations"] = 2 * cfg.iterations`). Does the order of
+# the methods change? *Answer:* `{iterations: {method: final accuracy}}` for both budgets,
+# the same methods in each.
+
+# %%
+answer_2 = None  # your answer: {200: {...}, 400: {...}} (quick profile)
+
+# %%
+check("07", 2, answer_2)
+
+# %% [markdown]
+# **3.** For `adv_fc`, set its `fc_adversarial` weight (default 0.1) to 0 and to 1 (compare
+# `["adv_fc"]` alone, with the setting added to `budget`): how much does the FC
+# discriminator's term matter? *Answer:* `{0: final accuracy, 1: final accuracy}`.
+
+# %%
+answer_3 = None  # your answer: {0: ..., 1: ...}
+
+# %%
+check("07", 3, answer_3)
+
+# %% [markdown]
+# **4.** For `dafl`, set `entropy=0` (again for `["dafl"]` alone). Look at the teacher's class
+# entropy of the generated samples (`teacher_class_entropy_final` in the run's `metrics.json`,
+# `class_entropy` in its sweep row): what does the information-entropy term protect against?
+# *Answer:* `{0: class entropy without the term, 5.0: with DAFL's weight}`.
+
+# %%
+answer_4 = None  # your answer: {0: ..., 5.0: ...}
+
+# %%
+check("07", 4, answer_4)
+
+# %% [markdown]
+# The worked solutions, each with a sentence on what its answer shows, are in
+# `notebooks/solutions/07_method_comparison.py`.
