@@ -181,7 +181,8 @@ def every_figure():
 
 # What viz exports that makes no figure.
 NOT_FIGURES = {"FrameBrowser", "MaskBrowser", "SnapshotBrowser", "colorize", "layer_statistics",
-               "load_snapshots", "replay_samples_from_run"}
+               "load_snapshots", "replay_samples_from_run",
+               "browser_animation"}  # HTML, tried in test_animation.py
 
 
 def test_replay_memory_figure_draws_the_equal_bytes_buffer_beside_the_vae():
