@@ -23,7 +23,9 @@ The family, by file:
                    markdown comparison_table beside DFAD's numbers
   replay.py        accuracy_curves (seeds and their mean), replay_samples_figure,
                    replay_memory_figure, replay_samples_from_run
-  comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time)
+  soft_targets.py  soft_targets_figure (softmax of one teacher logit vector at several tau)
+  comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time),
+                   generator_control_figure (T's effective classes and logit norm on G(z))
   widgets.py       snapshot_browser, frame_browser, mask_browser (ipywidgets), and
                    load_snapshots (a run's snapshots.pt)
   animation.py     browser_animation, every browser's `animation()`: its steps' figures
@@ -32,7 +34,7 @@ The family, by file:
 
 from .animation import browser_animation
 from .bn import bn_layer_bars, bn_layers_over_time, bn_match_figure, layer_statistics
-from .comparison import method_comparison_figure
+from .comparison import generator_control_figure, method_comparison_figure
 from .curves import compare_curves, history_figure, loss_curve
 from .images import dataset_grid, frames_figure, image_grid, snapshot_figure
 from .replay import (
@@ -42,6 +44,7 @@ from .replay import (
     replay_samples_from_run,
 )
 from .segmentation import colorize, ground_truth_figure, mask_figure
+from .soft_targets import soft_targets, soft_targets_figure
 from .widgets import (
     FrameBrowser,
     MaskBrowser,
@@ -56,8 +59,10 @@ __all__ = [
     "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "accuracy_curves", "bn_layer_bars",
     "browser_animation",
     "bn_layers_over_time", "bn_match_figure", "colorize", "compare_curves", "dataset_grid",
-    "frame_browser", "frames_figure", "ground_truth_figure", "history_figure", "image_grid",
+    "frame_browser", "frames_figure", "generator_control_figure", "ground_truth_figure",
+    "history_figure", "image_grid",
     "layer_statistics", "load_snapshots", "loss_curve", "mask_browser", "mask_figure",
     "method_comparison_figure", "replay_memory_figure", "replay_samples_figure",
-    "replay_samples_from_run", "snapshot_browser", "snapshot_figure",
+    "replay_samples_from_run", "snapshot_browser", "snapshot_figure", "soft_targets",
+    "soft_targets_figure",
 ]
