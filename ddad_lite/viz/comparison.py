@@ -63,6 +63,7 @@ def generator_control_figure(snapshots_by_method: dict, *, real_logit_norm: floa
         ax_classes.axhline(num_classes, color="gray", ls=":", label="all classes")
     if real_logit_norm is not None:
         ax_norm.axhline(real_logit_norm, color="black", ls="--", label="real test images")
+    ax_classes.set_ylim(bottom=0)
     ax_classes.set_title("T's effective classes on G(z)")
     ax_norm.set_title("T's mean logit norm on G(z)")
     for ax in (ax_classes, ax_norm):

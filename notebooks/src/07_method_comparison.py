@@ -104,6 +104,8 @@ fig
 # %%
 from pathlib import Path
 
+from ddad_lite import dataset_info
+
 first_seed = {r["method"]: r for r in rows if r["seed"] == seeds[0]}
 controlled = [m for m in ("dfad", "dafl", "ddad") if m in first_seed]
 control = {m: viz.load_snapshots(first_seed[m]["run_dir"]) for m in controlled}
@@ -119,7 +121,8 @@ for m, snaps in control.items():
           f"on G(z) T sees {shown(last.get('teacher_effective_classes'))} effective classes, "
           f"logit norm {shown(last.get('teacher_logit_norm'))} (real images: {shown(real_norm)})")
 if control:
-    display(viz.generator_control_figure(control, real_logit_norm=real_norm, num_classes=10))
+    display(viz.generator_control_figure(control, real_logit_norm=real_norm,
+                                         num_classes=dataset_info(cfg.dataset).num_classes))
 
 # %% [markdown]
 # How to read it. DFAD's failure is measured (the README's control run): its generator inflates
