@@ -122,6 +122,14 @@ def smoke_series(tmp_path_factory):
 
 
 @pytest.mark.slow
+def animation_twins(path) -> int:
+    """How many outputs of an executed notebook are a browser's animation twin (jshtml)."""
+    nb = nbformat.read(path, as_version=4)
+    pages = [o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
+             for o in c.outputs]
+    return sum("<script" in p and "data:image/jpeg;base64," in p for p in pages)
+
+
 def test_smoke_series_runs_clean(smoke_series):
     run_root, results = smoke_series
     rows = results["notebooks"]
@@ -142,6 +150,8 @@ def test_smoke_series_runs_clean(smoke_series):
     assert {"SelectionSliderModel", "DropdownModel", "ImageModel"} <= set(models)
     assert models["DropdownModel"]["_options_labels"][models["DropdownModel"]["index"]] == "all"
     assert "iteration" in models["HTMLModel"]["value"]  # the browser drew its caption
+    for name in ("02_bn_statistics", "03_dual_discriminator", "05_segmentation"):
+        assert animation_twins(run_root / "notebooks" / f"{name}.ipynb"), name
     teacher_trained = [r["key_figures"].get("teacher_trained_now") for r in rows]
     assert teacher_trained[0] is True  # 00 trains it; the others load it from the cache
     # Notebooks 03, 04, 06 and 07 share runs: one folder per config, DDAD seed 0 trained once.

@@ -46,6 +46,9 @@ def test_the_kits_tables_are_written_by_it():
     assert lines[2] == "| this run (quick profile) | 95.0 | 90.0 |  | 91.2 | ddad | 200 |"
     assert "| DFAD paper | 95.50 | 93.90 | 88.50 | 93.30 |  |  |  |" in lines
     assert "each one best on test (published)" in anchor_table(ours)
+    paired = anchor_table({**ours, "config": {"teacher": "convnet_teacher",
+                                             "student": "convnet_student"}}).splitlines()
+    assert paired[2].startswith("| this run (quick profile: convnet_teacher -> convnet_student) |")
     assert anchor_table({**ours, "dataset": "shapes"}).endswith(
         "No published anchors exist for `shapes` (a kit's own dataset).")
     seg = comparison_table({"method": "dfad", "profile": "smoke", "teacher_miou": 0.5,

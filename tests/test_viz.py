@@ -173,6 +173,11 @@ def every_figure():
         "replay_samples_figure": lambda: viz.replay_samples_figure(frames[0], frames[1], n=4),
         "replay_memory_figure": lambda: viz.replay_memory_figure(memory),
         "method_comparison_figure": lambda: viz.method_comparison_figure(summary),
+        "generator_control_figure": lambda: viz.generator_control_figure(
+            {"a": [dict(s, teacher_effective_classes=2.0, teacher_logit_norm=9.0)
+                   for s in snaps]}, real_logit_norm=12.0, num_classes=10),
+        "soft_targets_figure": lambda: viz.soft_targets_figure([5.0, 2.0, -1.0],
+                                                               class_names=("a", "b", "c")),
         "snapshot_browser": lambda: viz.snapshot_browser(snaps, class_names=CLASSES),
         "frame_browser": lambda: viz.frame_browser(frames, [1, 2, 3]),
         "mask_browser": lambda: viz.mask_browser(masks, scenes, n=2),
@@ -181,7 +186,9 @@ def every_figure():
 
 # What viz exports that makes no figure.
 NOT_FIGURES = {"FrameBrowser", "MaskBrowser", "SnapshotBrowser", "colorize", "layer_statistics",
-               "load_snapshots", "replay_samples_from_run"}
+               "load_snapshots", "replay_samples_from_run",
+               "browser_animation",  # HTML, tried in test_animation.py
+               "soft_targets"}
 
 
 def test_replay_memory_figure_draws_the_equal_bytes_buffer_beside_the_vae():
@@ -207,3 +214,17 @@ def test_every_figure_comes_back_closed(name):
     fig = made.figure() if hasattr(made, "figure") and callable(made.figure) else made
     assert drawn(fig) > 0
     assert plt.get_fignums() == []
+
+
+def test_soft_targets_flatten_with_temperature_and_keep_the_ranking():
+    logits = torch.tensor([6.0, 3.0, 1.0, -2.0])
+    cold, warm, hot = (viz.soft_targets(logits, tau) for tau in (1, 4, 10))
+    torch.testing.assert_close(cold, torch.softmax(logits.double(), 0))
+    assert cold.max() > warm.max() > hot.max()  # the top class gives mass away
+    assert cold[1] < warm[1] < hot[1]  # to the runner-up: the dark knowledge
+    for p in (cold, warm, hot):
+        assert torch.equal(p.argsort(), logits.argsort())
+    with pytest.raises(ValueError):
+        viz.soft_targets(logits, 0)
+    fig = viz.soft_targets_figure(logits, temperatures=(1, 4, 10))
+    assert [len(ax.patches) for ax in fig.axes] == [4, 4, 4]

@@ -3,7 +3,7 @@
   series.py     what one series shares (configs, budgets, runs, paths: pointers to where
                 each lives) and key figures for the results table
   inversion.py  inverting a teacher against its BN statistics alone (notebook 02)
-  anchors.py    published results set beside the kit's own (notebook 04)
+  anchors.py    published results, each a best on test, set beside the kit's own (notebook 04)
   exercises.py  self-checking exercises: `check`, `@exercise`, the worked solutions
   *_exercises.py  the checks of a notebook's exercises and what their solutions compute
                 (teacher 00, cifar 04, segmentation 05, replay 06, comparison 07)

@@ -5,7 +5,8 @@ literature for CIFAR; both rows are kept. DDAD's own numbers are not on hand. Ev
 number is a *best on test (published)*: the maximum over evaluations on the test split, the
 data it is scored on. A table made by `anchor_table` labels them so, and shows beside them our
 final and mean test accuracy and our best chosen on the validation split (its test accuracy),
-saying which data chose it (`best_selected_on` in metrics.json).
+saying which data chose it (`best_selected_on` in metrics.json), and our teacher -> student
+pair (only the `full` profile runs the anchors' ResNet-34 -> ResNet-18).
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ def anchor_table(metrics: dict) -> str:
     """Markdown: our run (teacher; final, mean and best-on-validation student accuracy) and,
     below it, the published rows for the same dataset, labelled best on test (published)."""
     dataset = metrics["dataset"]
-    ours = {"source": f"this run ({metrics['profile']} profile)", **metrics}
+    config = metrics.get("config") or {}
+    pair = (f": {config['teacher']} -> {config['student']}"
+            if config.get("teacher") and config.get("student") else "")
+    ours = {"source": f"this run ({metrics['profile']} profile{pair})", **metrics}
     chooser = metrics.get("best_selected_on", "the real test split")
     best_title = ("student best on validation*" if "validation" in chooser
                   else "student best on test*")

@@ -9,7 +9,9 @@ metrics); nothing upstream imports it. Its conventions:
   pyplot (`images.done`): a notebook shows it exactly once, as the cell's value or through
   `display(fig)`, `fig.savefig` still works, and no figure is left open behind it.
 - Every widget has a static twin, the figure function it draws with (its `figure()`),
-  because a headless run (papermill, nbval) keeps a widget's picture only in widget state.
+  because a headless run (papermill, nbval) keeps a widget's picture only in widget state,
+  and an animation twin (its `animation()`): every step's `figure()` as an HTML animation,
+  which an exported notebook keeps where it loses the slider.
 
 The family, by file:
 
@@ -21,13 +23,18 @@ The family, by file:
                    markdown comparison_table beside DFAD's numbers
   replay.py        accuracy_curves (seeds and their mean), replay_samples_figure,
                    replay_memory_figure, replay_samples_from_run
-  comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time)
+  soft_targets.py  soft_targets_figure (softmax of one teacher logit vector at several tau)
+  comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time),
+                   generator_control_figure (T's effective classes and logit norm on G(z))
   widgets.py       snapshot_browser, frame_browser, mask_browser (ipywidgets), and
                    load_snapshots (a run's snapshots.pt)
+  animation.py     browser_animation, every browser's `animation()`: its steps' figures
+                   played as self-contained HTML (a JavaScript player) that survives export
 """
 
+from .animation import browser_animation
 from .bn import bn_layer_bars, bn_layers_over_time, bn_match_figure, layer_statistics
-from .comparison import method_comparison_figure
+from .comparison import generator_control_figure, method_comparison_figure
 from .curves import compare_curves, history_figure, loss_curve
 from .images import dataset_grid, frames_figure, image_grid, snapshot_figure
 from .replay import (
@@ -37,6 +44,7 @@ from .replay import (
     replay_samples_from_run,
 )
 from .segmentation import colorize, ground_truth_figure, mask_figure
+from .soft_targets import soft_targets, soft_targets_figure
 from .widgets import (
     FrameBrowser,
     MaskBrowser,
@@ -49,9 +57,12 @@ from .widgets import (
 
 __all__ = [
     "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "accuracy_curves", "bn_layer_bars",
+    "browser_animation",
     "bn_layers_over_time", "bn_match_figure", "colorize", "compare_curves", "dataset_grid",
-    "frame_browser", "frames_figure", "ground_truth_figure", "history_figure", "image_grid",
+    "frame_browser", "frames_figure", "generator_control_figure", "ground_truth_figure",
+    "history_figure", "image_grid",
     "layer_statistics", "load_snapshots", "loss_curve", "mask_browser", "mask_figure",
     "method_comparison_figure", "replay_memory_figure", "replay_samples_figure",
-    "replay_samples_from_run", "snapshot_browser", "snapshot_figure",
+    "replay_samples_from_run", "snapshot_browser", "snapshot_figure", "soft_targets",
+    "soft_targets_figure",
 ]

@@ -1,7 +1,11 @@
-"""The method comparison's figure: accuracy (final, mean, best), forgetting and wall time.
+"""The method comparison's figures: accuracy (final, mean, best), forgetting and wall time;
+and the control of a generator that fails.
 
     method_comparison_figure(summary)   three panels from `ddad_lite.runs.sweep.summarize(rows)`;
                                         error bars are the standard deviation over seeds
+    generator_control_figure(snaps)     over training, on G(fixed z): T's effective classes,
+                                        exp(H(T's predicted classes)), and T's mean logit norm
+                                        ||T(G(z))||_2 beside its value on real images
 """
 
 from __future__ import annotations
@@ -38,5 +42,33 @@ def method_comparison_figure(summary: list[dict], *, percent: bool = True) -> Fi
     for ax in (ax_acc, ax_forget, ax_time):
         ax.set_xticks(list(xs), methods, rotation=35, ha="right")
         ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return done(fig)
+
+
+def generator_control_figure(snapshots_by_method: dict, *, real_logit_norm: float | None = None,
+                             num_classes: int | None = None) -> Figure:
+    """The control of a failing generator: over training, on G(fixed z), T's effective number
+    of classes (exp of the entropy of its predicted classes; collapse onto few classes) and
+    T's mean logit norm (inflated logits; dashed: the same on real test images), one line per
+    method. `snapshots_by_method`: {method: the run's snapshots (`load_snapshots`)}."""
+    fig, (ax_classes, ax_norm) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for i, (method, snapshots) in enumerate(snapshots_by_method.items()):
+        its = [s["iteration"] for s in snapshots]
+        ax_classes.plot(its, [s.get("teacher_effective_classes") for s in snapshots],
+                        marker="o", ms=3, color=f"C{i}", label=method)
+        ax_norm.plot(its, [s.get("teacher_logit_norm") for s in snapshots],
+                     marker="o", ms=3, color=f"C{i}", label=method)
+    if num_classes:
+        ax_classes.axhline(num_classes, color="gray", ls=":", label="all classes")
+    if real_logit_norm is not None:
+        ax_norm.axhline(real_logit_norm, color="black", ls="--", label="real test images")
+    ax_classes.set_ylim(bottom=0)
+    ax_classes.set_title("T's effective classes on G(z)")
+    ax_norm.set_title("T's mean logit norm on G(z)")
+    for ax in (ax_classes, ax_norm):
+        ax.set_xlabel("iteration")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return done(fig)

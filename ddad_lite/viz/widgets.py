@@ -5,7 +5,8 @@ caption. The picture is a PNG in an `ipywidgets.Image` and the caption text in a
 `ipywidgets.HTML`, so the widget state holds what the user sees (a test can read it back).
 Each browser draws with its static twin, a function of the family returning a closed figure,
 which `figure()` returns for headless runs (papermill, nbval), where a widget's picture lives
-only in widget state:
+only in widget state. Each also has an animation twin, `animation()` (animation.py): every
+step's `figure()` played as HTML with a JavaScript player, which survives export. The browsers:
 
     SnapshotBrowser / snapshot_browser   engine snapshots (`distiller.snapshots`, a run's
                                          snapshots.pt) with a class filter and T's and S's
@@ -24,6 +25,7 @@ from pathlib import Path
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
+from .animation import DPI, FRAME_FORMAT, MAX_FRAMES, browser_animation
 from .images import _name, frames_figure, image_grid, select, snapshot_figure
 from .segmentation import mask_figure
 
@@ -71,6 +73,14 @@ class Browser(widgets.VBox):
     def describe(self) -> str:
         """The HTML under the picture."""
         raise NotImplementedError
+
+    def animation(self, *, max_frames: int = MAX_FRAMES, dpi: int = DPI, fps: float = 2.0,
+                  frame_format: str = FRAME_FORMAT):
+        """The animation twin: every step's `figure()` (at most `max_frames`, evenly spaced)
+        played as a self-contained HTML animation (`IPython.display.HTML`) that survives
+        export, where the slider does not."""
+        return browser_animation(self, max_frames=max_frames, dpi=dpi, fps=fps,
+                                 frame_format=frame_format)
 
     def _update(self, change=None):
         self.image.value = figure_png(self.figure())

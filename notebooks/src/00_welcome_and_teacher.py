@@ -19,6 +19,24 @@
 # $D(S(x), T(x))$ such as the mean absolute difference of logits. Usually the inputs are the
 # teacher's training images.
 #
+# **Soft targets and the temperature.** Hinton, Vinyals and Dean (2015) train the student on
+# the teacher's *soft targets*: the softmax of its logits $t = T(x)$ at a temperature $\tau$,
+# $p_T^\tau = \mathrm{softmax}(t/\tau)$, and likewise $p_S^\tau = \mathrm{softmax}(S(x)/\tau)$:
+#
+# $$L_{KD} = \tau^2\, \mathrm{KL}\big(\mathrm{softmax}(T(x)/\tau)\;\|\;\mathrm{softmax}(S(x)/\tau)\big).$$
+#
+# A label says only which class is right. The soft targets also say how the teacher ranks the
+# wrong classes: a `circle` that is a bit like a `ring` and nothing like an `h_stripes` texture.
+# At $\tau = 1$ a confident teacher hides that in probabilities near zero; a larger $\tau$ flattens
+# the distribution so the student sees those ratios (the "dark knowledge"). The gradients of the
+# KL shrink like $1/\tau^2$, hence the factor $\tau^2$, which keeps the loss on one scale as
+# $\tau$ changes. The kit's `--discrepancy kl --set temperature=4` is this loss
+# (`ddad_lite/losses.py`, `kl_discrepancy`). DFAD and DDAD match logits directly, by their mean
+# absolute difference (L1); Hinton et al. show that at a high $\tau$ KD's gradient approaches
+# that of matching the centred logits by squared error, so logit matching is KD's
+# high-temperature limit and L1 a robust relative of it. The figure after the teacher below
+# shows one of its logit vectors at $\tau$ = 1, 4 and 10.
+#
 # Often those images cannot be shared (privacy, licences, size), while the trained teacher can.
 # **Data-free KD** makes the inputs instead: a **generator** $G$ maps noise $z \sim \mathcal N(0, I)$
 # to images $x = G(z)$, trained so that the images are useful for the transfer. Real data is only
@@ -26,6 +44,18 @@
 # for $G$ step by step:
 #
 # $$L_G = \alpha\, L_{BN}(T, x) - \beta\, D(S(x), T(x)), \qquad L_S = D(S(x), T(x)).$$
+#
+# **Where the methods come from** (each a lesson or a `--method` of the kit):
+#
+# | year | method | one line |
+# | --- | --- | --- |
+# | 2015 | KD (Hinton, Vinyals, Dean; NIPS 2014 Deep Learning Workshop, arXiv 1503.02531) | a student learns the teacher's soft targets at a temperature, on real data |
+# | 2019 | DAFL (Chen et al., ICCV 2019) | a generator trained so that the teacher is confident, balanced over classes and strongly activated (`dafl`) |
+# | 2019 | DFAD (Fang et al., arXiv 1912.11006) | a generator that seeks the images where student and teacher disagree most: a min-max game (`dfad`) |
+# | 2020 | DeepInversion (Yin et al., CVPR 2020) | images optimised pixel by pixel to match the statistics stored in the teacher's BatchNorm layers (`deepinv`, `adi`) |
+# | 2020 | DFQ (Choi et al., CVPR Workshops 2020), data-free quantisation | adversarial KD to a quantised student, with the BN statistics and the teacher's confidence and class balance as the generator's constraints (`dfq_like`, in its spirit) |
+# | 2021 | DDAD (Zhao et al., arXiv 2104.05382) | the dual discriminator: BN statistics (the teacher) and disagreement (the student) on one generator (`ddad`) |
+# | 2022 | PRE-DFKD (Binici et al., AAAI 2022) | a VAE replays past synthetic images so that the student does not forget them (`M+replay`, lesson 06) |
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
@@ -98,6 +128,20 @@ with torch.no_grad():
 viz.image_grid(to_uint8(x, info), labels=y, teacher_pred=t_pred, class_names=info.class_names)
 
 # %% [markdown]
+# ### The teacher's soft targets
+#
+# The teacher's logits on the first test image above, through $\mathrm{softmax}(t/\tau)$ at three
+# temperatures (red: T's class). At $\tau = 1$ the distribution is nearly one-hot, as informative
+# as the label; at $\tau$ = 4 and 10 the other classes' probabilities rise in the order the
+# teacher ranks them, which is what a student trained with $L_{KD}$ learns from.
+
+# %%
+with torch.no_grad():
+    logits = teacher(x[:1]).float().cpu()[0]
+viz.soft_targets_figure(logits, temperatures=(1, 4, 10), class_names=info.class_names,
+                        title=f"T's soft targets on a test {info.class_names[int(y[0])]}")
+
+# %% [markdown]
 # ## Real data and a GPU
 #
 # The same code runs on real datasets once they are prepared (downloaded or imported, then
@@ -129,6 +173,9 @@ write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sh
 # %% [markdown]
 # ## Summary
 #
+# - KD trains a student on the teacher's soft targets, $\mathrm{softmax}(T(x)/\tau)$, with the
+#   loss $\tau^2\,\mathrm{KL}(p_T^\tau \| p_S^\tau)$: the temperature reveals how the teacher ranks the
+#   wrong classes, which a label cannot say.
 # - Data-free KD transfers a teacher into a student using generated images only; real data only
 #   evaluates the student.
 # - `shapes` is a small embedded dataset on which every notebook runs in minutes on a CPU.

@@ -108,6 +108,10 @@ viz.frame_browser(pixels.frames, pixels.iterations)
 # %%
 viz.frames_figure(pixels.frames, pixels.iterations, index=0)
 
+# %%
+# Animation twin: the slider's steps played as HTML, which an exported notebook keeps.
+viz.frame_browser(pixels.frames, pixels.iterations).animation()
+
 # %% [markdown]
 # ### Per-layer match
 #
@@ -144,6 +148,10 @@ with torch.no_grad():
     t_pred = teacher(gen.x[:16]).argmax(1).cpu()
 viz.image_grid(to_uint8(gen.x[:16], info), teacher_pred=t_pred, class_names=info.class_names,
                title=f"G(z) after {inversion['generator_iterations']} iterations")
+
+# %%
+# Animation twin: the slider's steps played as HTML, which an exported notebook keeps.
+viz.frame_browser(gen.frames, gen.iterations).animation()
 
 # %% [markdown]
 # Matching statistics is not enough on its own: the teacher often puts most generated images in

@@ -112,6 +112,10 @@ browser
 browser.figure()
 
 # %%
+# Animation twin: every iteration of the slider played as HTML, which an exported notebook keeps.
+browser.animation()
+
+# %%
 figures = {"teacher_acc": record["accuracy"]}
 for method, row in runs.items():
     figures[f"{method}_student_acc"] = row["final"]

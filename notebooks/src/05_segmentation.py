@@ -126,7 +126,12 @@ print({k: metrics[k] for k in ("teacher_miou", "student_miou", "mean_student_mio
 viz.mask_figure(snapshots[-1], info, n=8)
 
 # %%
-viz.mask_browser(snapshots, info, n=8)
+browser = viz.mask_browser(snapshots, info, n=8)
+browser
+
+# %%
+# Animation twin: every snapshot of the slider played as HTML, which an exported notebook keeps.
+browser.animation()
 
 # %% [markdown]
 # ## 4 · The student's mIoU over training
