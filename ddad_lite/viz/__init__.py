@@ -22,6 +22,8 @@ The family, by file:
   replay.py        accuracy_curves (seeds and their mean), replay_samples_figure,
                    replay_memory_figure, replay_samples_from_run
   comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time)
+  toy2d.py         the 2-D toy (notebook 01): toy_step_figure, toy_frames_figure,
+                   toy_curves_figure, toy_browser (a Browser) and toy_animation (to_jshtml)
   widgets.py       snapshot_browser, frame_browser, mask_browser (ipywidgets), and
                    load_snapshots (a run's snapshots.pt)
 """
@@ -37,6 +39,14 @@ from .replay import (
     replay_samples_from_run,
 )
 from .segmentation import colorize, ground_truth_figure, mask_figure
+from .toy2d import (
+    ToyBrowser,
+    toy_animation,
+    toy_browser,
+    toy_curves_figure,
+    toy_frames_figure,
+    toy_step_figure,
+)
 from .widgets import (
     FrameBrowser,
     MaskBrowser,
@@ -53,5 +63,6 @@ __all__ = [
     "frame_browser", "frames_figure", "ground_truth_figure", "history_figure", "image_grid",
     "layer_statistics", "load_snapshots", "loss_curve", "mask_browser", "mask_figure",
     "method_comparison_figure", "replay_memory_figure", "replay_samples_figure",
-    "replay_samples_from_run", "snapshot_browser", "snapshot_figure",
+    "replay_samples_from_run", "snapshot_browser", "snapshot_figure", "ToyBrowser",
+    "toy_animation", "toy_browser", "toy_curves_figure", "toy_frames_figure", "toy_step_figure",
 ]
