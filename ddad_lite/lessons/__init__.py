@@ -4,4 +4,5 @@
                 each lives) and key figures for the results table
   inversion.py  inverting a teacher against its BN statistics alone (notebook 02)
   anchors.py    published results set beside the kit's own (notebook 04)
+  toy2d.py      the 2-D toy: two moons, T, S, G and BN-only / DFAD / DDAD on them (01)
 """
