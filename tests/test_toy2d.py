@@ -89,7 +89,7 @@ def test_one_update_matches_a_plain_reference(data, teacher):
     loss_G.backward()
     opt_G.step()
     for ours, ref in ((result["student"], S), (result["generator"], G)):
-        for p, q in zip(ours.parameters(), ref.parameters()):
+        for p, q in zip(ours.parameters(), ref.parameters(), strict=True):
             torch.testing.assert_close(p, q)
 
 

@@ -2,8 +2,9 @@
 
 Two moons in the plane (drawn with torch from a fixed seed), a teacher T (an MLP whose first
 layer is a BatchNorm on the 2-D points themselves, then BN in each hidden layer), a smaller
-student S (no BN) and a generator G: z -> x in [-bound, bound]^2 (bound * tanh of an MLP). The same equations as the kit
-(`methods/weighted.py`), with the kit's losses (`losses.BNStatistics`, `l1_discrepancy`):
+student S (no BN) and a generator G: z -> x in [-bound, bound]^2 (bound * tanh of an MLP).
+The same equations as the kit (`methods/weighted.py`), with the kit's losses
+(`losses.BNStatistics`, `l1_discrepancy`):
 
     L_G = alpha * L_BN(T, x) - beta * D(S(x), T(x)),     x = G(z),  z ~ N(0, I)
     L_S = D(S(x.detach()), T(x)),                        D = mean |s - t|  (l1)
@@ -13,8 +14,10 @@ of the ablation: `bn_only` (alpha = 1, beta = 0), `dfad` (0, 1), `ddad` (1, 1).
 
 `compare_methods` runs all three on one teacher, seed and budget and records frames: G's
 points for a fixed z, S's class-1 probability on a grid over the box, the losses and S's
-accuracy on the real test points; T's grid is recorded once. `cloud_statistics` measures
-where a cloud of points lies against the data (viz/toy2d.py draws the frames).
+accuracy on the real test points (L_BN and D are logged for every method, also where their
+weight is 0: the kit skips such terms, the toy shows them); T's grid is recorded once.
+`cloud_statistics` measures where a cloud of points lies against the data (viz/toy2d.py
+draws the frames).
 """
 
 from __future__ import annotations
@@ -173,8 +176,8 @@ def distill_toy(T: nn.Module, data: dict, *, alpha: float, beta: float,
         opt_G.zero_grad(set_to_none=True)
         loss_G.backward()
         opt_G.step()
-        logs = {"loss_S": float(loss_S.detach()), "loss_G": float(loss_G.detach()), "loss_bn": float(loss_bn.detach()),
-                "loss_adv": float(loss_adv.detach())}
+        logs = {name: float(value.detach()) for name, value in (
+            ("loss_S", loss_S), ("loss_G", loss_G), ("loss_bn", loss_bn), ("loss_adv", loss_adv))}
     bn.remove()
     return {"method": method, "alpha": alpha, "beta": beta, "frames": frames,
             "student": S, "generator": G,

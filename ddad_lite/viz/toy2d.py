@@ -72,7 +72,7 @@ def draw_panel(ax, result: dict, k: int, data: dict) -> None:
 def toy_step_figure(results: dict, data: dict, k: int = -1) -> Figure:
     """The methods side by side at frame k (default: the last)."""
     fig, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results), 3.4), squeeze=False)
-    for ax, result in zip(axes[0], results.values()):
+    for ax, result in zip(axes[0], results.values(), strict=True):
         draw_panel(ax, result, k, data)
     fig.tight_layout()
     return done(fig)
@@ -89,8 +89,8 @@ def toy_frames_figure(results: dict, data: dict, *, columns: int = 4) -> Figure:
     chosen = frame_choice(len(first["frames"]), columns)
     fig, axes = plt.subplots(len(results), len(chosen), squeeze=False,
                              figsize=(2.6 * len(chosen), 2.8 * len(results)))
-    for row, result in zip(axes, results.values()):
-        for ax, k in zip(row, chosen):
+    for row, result in zip(axes, results.values(), strict=True):
+        for ax, k in zip(row, chosen, strict=True):
             draw_panel(ax, result, k, data)
     fig.tight_layout()
     return done(fig)
@@ -107,7 +107,7 @@ def toy_curves_figure(results: dict, *, teacher_acc: float | None = None) -> Fig
     if teacher_acc is not None:
         axes[0].axhline(teacher_acc, color="black", linestyle="--", label="teacher")
     for ax, title in zip(axes, ("S's accuracy on the real test points", "L_BN(T, G(z))",
-                                "D(S(x), T(x)) at G's step")):
+                                "D(S(x), T(x)) at G's step"), strict=True):
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
@@ -155,7 +155,7 @@ def toy_animation(results: dict, data: dict, *, interval_ms: int = 400, dpi: int
                              squeeze=False)
 
     def draw(k):
-        for ax, result in zip(axes[0], results.values()):
+        for ax, result in zip(axes[0], results.values(), strict=True):
             draw_panel(ax, result, k, data)
         fig.tight_layout()
 
