@@ -20,8 +20,8 @@ fields) or method settings (e.g. `discrepancy`), which apply to every method tha
 
 `LESSON_BUDGETS[profile]` is what the notebook series lays over a recipe so that its many
 distillations fit the profile's budget (`lesson_budget(profile)`); notebook 02's inversion
-schedule is `INVERSION_BUDGETS[profile]`. `configure.make_config` turns a recipe, a method and
-overrides into a `DistillConfig`.
+schedule is `INVERSION_BUDGETS[profile]`, notebook 01's toy `TOY_BUDGETS[profile]`.
+`configure.make_config` turns a recipe, a method and overrides into a `DistillConfig`.
 """
 
 from __future__ import annotations
@@ -273,6 +273,13 @@ LESSON_BUDGETS = {
     "full": dict(),
 }
 
+# Notebook 01: the 2-D toy's budget (lessons.toy2d.ToySettings), the same for its 3 methods.
+TOY_BUDGETS = {
+    "smoke": dict(iterations=20, frame_every=10, grid_size=30, n_points=64, teacher_steps=40),
+    "quick": dict(),
+    "full": dict(iterations=1000, frame_every=50, grid_size=80),
+}
+
 # Notebook 02: iterations of the pixel and generator inversions against L_BN alone.
 INVERSION_BUDGETS = {
     "smoke": dict(pixel_iterations=10, generator_iterations=10, record_every=5),
@@ -293,3 +300,10 @@ def inversion_budget(profile: str) -> dict:
     if profile not in INVERSION_BUDGETS:
         raise unknown_name("profile", profile, INVERSION_BUDGETS)
     return dict(INVERSION_BUDGETS[profile])
+
+
+def toy_budget(profile: str) -> dict:
+    """Notebook 01's overrides of `lessons.toy2d.ToySettings` for `profile`."""
+    if profile not in TOY_BUDGETS:
+        raise unknown_name("profile", profile, TOY_BUDGETS)
+    return dict(TOY_BUDGETS[profile])

@@ -175,7 +175,7 @@ def test_executed_smoke_notebooks_pass_nbval_lax(smoke_series):
     assert done.returncode == 0, done.stdout[-3000:]
 
 
-@pytest.mark.parametrize("budget", ["lesson_budget", "inversion_budget"])
+@pytest.mark.parametrize("budget", ["lesson_budget", "inversion_budget", "toy_budget"])
 def test_lesson_budgets_are_copies_per_profile(budget):
     from ddad_lite import recipes
 

@@ -153,6 +153,7 @@ def every_figure():
                   for m in ("a", "b") for s in (0, 1)]
     memory = {"replay_memory_bytes": 2**20, "replay_equivalent_samples_bytes": 2**24,
               "replay_equivalent_samples_bytes_float32": 2**26, "replay_samples_seen": 5000}
+    toy, toy_data = fake_toy_results()
     return {
         "image_grid": lambda: viz.image_grid(snaps[0]["images"], labels=[1] * 12),
         "snapshot_figure": lambda: viz.snapshot_figure(snaps[0], class_names=CLASSES),
@@ -181,13 +182,32 @@ def every_figure():
         "snapshot_browser": lambda: viz.snapshot_browser(snaps, class_names=CLASSES),
         "frame_browser": lambda: viz.frame_browser(frames, [1, 2, 3]),
         "mask_browser": lambda: viz.mask_browser(masks, scenes, n=2),
+        "toy_step_figure": lambda: viz.toy_step_figure(toy, toy_data),
+        "toy_frames_figure": lambda: viz.toy_frames_figure(toy, toy_data, columns=2),
+        "toy_curves_figure": lambda: viz.toy_curves_figure(toy, teacher_acc=0.9),
+        "toy_browser": lambda: viz.toy_browser(toy, toy_data),
     }
 
 
+def fake_toy_results(size=6):
+    """Two methods, two frames each, in the form lessons.toy2d.distill_toy returns."""
+    g = torch.Generator().manual_seed(2)
+    data = {"test_x": torch.randn(20, 2, generator=g), "test_y": torch.arange(20) % 2}
+    results = {m: {"method": m, "alpha": 1.0, "beta": b, "box": 3.0,
+                   "teacher_grid": torch.rand(size, size, generator=g),
+                   "frames": [{"iteration": it, "points": torch.randn(8, 2, generator=g),
+                               "student_grid": torch.rand(size, size, generator=g),
+                               "student_acc": 0.5, "loss_S": 1.0, "loss_G": 1.0,
+                               "loss_bn": 2.0 + it, "loss_adv": 0.5 + it} for it in (0, 5)]}
+               for m, b in (("a", 0.0), ("b", 1.0))}
+    return results, data
+
+
 # What viz exports that makes no figure.
-NOT_FIGURES = {"FrameBrowser", "MaskBrowser", "SnapshotBrowser", "colorize", "layer_statistics",
-               "load_snapshots", "replay_samples_from_run",
+NOT_FIGURES = {"FrameBrowser", "MaskBrowser", "SnapshotBrowser", "ToyBrowser", "colorize",
+               "layer_statistics", "load_snapshots", "replay_samples_from_run",
                "browser_animation",  # HTML, tried in test_animation.py
+               "toy_animation",  # HTML, tried in test_toy2d.py
                "soft_targets"}
 
 

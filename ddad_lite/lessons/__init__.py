@@ -7,4 +7,5 @@
   exercises.py  self-checking exercises: `check`, `@exercise`, the worked solutions
   *_exercises.py  the checks of a notebook's exercises and what their solutions compute
                 (teacher 00, cifar 04, segmentation 05, replay 06, comparison 07)
+  toy2d.py      the 2-D toy: two moons, T, S, G and BN-only / DFAD / DDAD on them (01)
 """

@@ -26,6 +26,8 @@ The family, by file:
   soft_targets.py  soft_targets_figure (softmax of one teacher logit vector at several tau)
   comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time),
                    generator_control_figure (T's effective classes and logit norm on G(z))
+  toy2d.py         the 2-D toy (notebook 01): toy_step_figure, toy_frames_figure,
+                   toy_curves_figure, toy_browser (a Browser) and toy_animation (to_jshtml)
   widgets.py       snapshot_browser, frame_browser, mask_browser (ipywidgets), and
                    load_snapshots (a run's snapshots.pt)
   animation.py     browser_animation, every browser's `animation()`: its steps' figures
@@ -45,6 +47,14 @@ from .replay import (
 )
 from .segmentation import colorize, ground_truth_figure, mask_figure
 from .soft_targets import soft_targets, soft_targets_figure
+from .toy2d import (
+    ToyBrowser,
+    toy_animation,
+    toy_browser,
+    toy_curves_figure,
+    toy_frames_figure,
+    toy_step_figure,
+)
 from .widgets import (
     FrameBrowser,
     MaskBrowser,
@@ -65,4 +75,6 @@ __all__ = [
     "method_comparison_figure", "replay_memory_figure", "replay_samples_figure",
     "replay_samples_from_run", "snapshot_browser", "snapshot_figure", "soft_targets",
     "soft_targets_figure",
+    "ToyBrowser", "toy_animation", "toy_browser", "toy_curves_figure", "toy_frames_figure",
+    "toy_step_figure",
 ]
