@@ -39,7 +39,10 @@ SOLUTIONS_DIR = NOTEBOOKS_DIR / "solutions"
 CHECKS: dict[tuple[str, int], Callable] = {}
 
 # The lesson modules whose checks register on import.
-CHECK_MODULES: list[str] = []
+CHECK_MODULES: list[str] = [
+    "ddad_lite.lessons.inversion",
+    "ddad_lite.lessons.dual_discriminator",
+]
 
 
 class NotYet(Exception):
