@@ -42,7 +42,7 @@ def history_figure(history: dict, *, metric: str = "student_acc",
               if any(key in r for r in train)]
     fig, axes = plt.subplots(1, len(losses) + 1, figsize=(3.2 * (len(losses) + 1), 3.1),
                              squeeze=False)
-    for ax, (key, label) in zip(axes[0], losses):
+    for ax, (key, label) in zip(axes[0][:-1], losses, strict=True):
         xs, ys = zip(*[(r["iteration"], r[key]) for r in train if key in r], strict=True)
         ax.plot(xs, ys)
         ax.set_title(label, fontsize=9)

@@ -114,7 +114,8 @@ opt_S = torch.optim.SGD(S.parameters(), lr=one.lr_student, momentum=one.momentum
                         weight_decay=one.weight_decay)
 opt_G = torch.optim.Adam(G.parameters(), lr=one.lr_generator)
 rng = torch.Generator(device).manual_seed(one.seed)  # the Distiller's stream of z
-S.train(), G.train()
+S.train()
+G.train()
 for _ in range(one.student_steps):  # k student steps on detached G(z): min_S D(S(x), T(x))
     with torch.no_grad():
         x = G(torch.randn(one.batch_size, one.nz, generator=rng, device=device))
@@ -140,7 +141,8 @@ by_hand = {"loss_S": loss_S, "loss_bn": loss_bn, "loss_adv": loss_adv, "loss_G":
 for name, value in by_hand.items():
     torch.testing.assert_close(logs[name], value.detach())
 for mine, package in ((S, d.S), (G, d.G)):
-    for (name, a), b in zip(mine.state_dict().items(), package.state_dict().values()):
+    for (name, a), b in zip(mine.state_dict().items(), package.state_dict().values(),
+                            strict=True):
         # After Adam's first step a parameter moves by about lr: agree to 1% of it.
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-2 * one.lr_generator)
 print("one iteration by hand == the package's: "
