@@ -30,7 +30,6 @@ data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 # %%
 # Derived settings (anything computed from the parameters lives here).
 import copy
-import statistics
 
 import torch
 from IPython.display import Markdown, display
