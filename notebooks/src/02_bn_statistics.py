@@ -292,3 +292,7 @@ check("02", 2, answer_2)
 # %%
 answer_3 = None  # a tensor of info.num_classes counts summing to 512
 check("02", 3, answer_3)
+
+# %% [markdown]
+# **Next:** notebook 03 adds the second discriminator, the student, and reads DDAD between
+# two bounds.

@@ -323,3 +323,7 @@ check("03", 2, answer_2)
 # %%
 answer_3 = None  # {"bn_only": ..., "dfad": ..., "ddad": ...}
 check("03", 3, answer_3)
+
+# %% [markdown]
+# **Next:** notebook 04 distils ResNets on CIFAR beside the published numbers (on `shapes`
+# without the data, reading back this notebook's DDAD run).
