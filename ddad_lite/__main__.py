@@ -198,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_flags(p)
     p.add_argument("--method", default="ddad",
                    help=f"{', '.join(available_methods())} (default: ddad); append "
-                        "+replay for generative pseudo replay, e.g. ddad+replay")
+                        "+replay for generative pseudo replay, e.g. ddad+replay; the bounds "
+                        "kd_real_data (uses real data) and random_generator are not methods")
     p.add_argument("--out", help="run folder for checkpoint and metrics (required)")
     p.add_argument("--help-settings", dest="help_settings", action="store_true",
                    help="list every setting of --method (name, type, default) and exit")

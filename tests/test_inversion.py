@@ -2,6 +2,7 @@
 
 import copy
 
+import pytest
 import torch
 
 from ddad_lite.lessons.inversion import invert_generator, invert_pixels
@@ -29,3 +30,27 @@ def test_generator_inversion_lowers_the_bn_loss(shapes_teacher):
     assert last < 0.8 * first
     assert result.iterations == [0, 20, 40] and result.frames[0].shape == (4, 3, 32, 32)
     assert all(p.grad is None for p in teacher.parameters())
+
+
+def test_layer_weights_choose_what_the_inversion_minimises():
+    from test_reference_weighted import tiny_teacher
+
+    from ddad_lite.errors import UserError
+    from ddad_lite.lessons.exercises import verdict
+
+    teacher = tiny_teacher()
+    first, second = "features.1", "features.4"
+    start = invert_pixels(teacher, batch_size=4, iterations=0, layer_weights={first: 2.0})
+    assert start.losses[0] == pytest.approx(2.0 * start.per_layer_start[first], rel=1e-6)
+    assert set(start.per_layer_start) == {first, second}  # every R_l is still reported
+    result = invert_pixels(teacher, batch_size=4, iterations=15, lr=0.1,
+                           layer_weights={first: 1.0, second: 0.0})
+    assert result.per_layer_end[first] < 0.7 * result.per_layer_start[first]
+    assert result.layer_weights == {first: 1.0, second: 0.0}
+    assert verdict("02", 1, result)[0] is True
+    assert verdict("02", 1, invert_pixels(teacher, batch_size=4, iterations=2))[0] is False
+    with pytest.raises(UserError, match="no BatchNorm layer 'conv9'"):
+        invert_pixels(teacher, batch_size=4, iterations=1, layer_weights={"conv9": 1.0})
+    with pytest.raises(UserError, match="every layer weight 0"):
+        invert_generator(teacher, nz=8, ngf=4, batch_size=4, iterations=1,
+                         layer_weights={first: 0.0})

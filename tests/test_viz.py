@@ -77,8 +77,22 @@ def test_curve_figures_plot_histories():
                "bn_layers": [{"iteration": i, "a": 1.0 / i, "b": 2.0 / i} for i in (1, 5)]}
     assert drawn(viz.history_figure(history, teacher_score=0.9)) >= 4
     assert drawn(viz.compare_curves({"x": history, "y": history})) >= 4
+    fig = viz.history_figure(history)  # L_S, L_G and L_BN each on its own axis, then the score
+    assert [len(ax.lines) for ax in fig.axes] == [1, 1, 1, 1]
+    assert "L_BN" in fig.axes[2].get_title() and "L_S" in fig.axes[0].get_title()
     assert drawn(viz.bn_layers_over_time(history["bn_layers"])) == 2
     assert drawn(viz.loss_curve([3.0, 2.0, 1.0], log=True)) == 1
+
+
+def test_seed_curves_draw_each_seed_the_mean_and_both_bounds():
+    curves = {s: [(0, 0.1 * s), (10, 0.3 + 0.1 * s)] for s in (0, 1, 2)}
+    ax = viz.seed_curves_figure(curves, upper=0.95, lower=0.15, teacher_score=0.99).axes[0]
+    labels = [line.get_label() for line in ax.lines]
+    assert sum(label.startswith("DDAD, seed") for label in labels) == 3
+    mean = next(line for line in ax.lines if "mean of 3" in line.get_label())
+    assert list(mean.get_ydata()) == pytest.approx([0.1, 0.4])
+    assert any("uses data" in label and "0.950" in label for label in labels)
+    assert any("frozen" in label and "0.150" in label for label in labels)
 
 
 def test_bn_figures_from_a_real_teacher(shapes_teacher):
@@ -163,6 +177,8 @@ def every_figure():
         "loss_curve": lambda: viz.loss_curve([3.0, 2.0]),
         "history_figure": lambda: viz.history_figure(history, teacher_score=0.9),
         "compare_curves": lambda: viz.compare_curves({"x": history}),
+        "seed_curves_figure": lambda: viz.seed_curves_figure(
+            {0: [(0, 0.1), (10, 0.5)], 1: [(0, 0.2), (10, 0.6)]}, upper=0.9, lower=0.2),
         "bn_match_figure": lambda: viz.bn_match_figure(rows),
         "bn_layer_bars": lambda: viz.bn_layer_bars({r["name"]: r["R"] for r in rows}),
         "bn_layers_over_time": lambda: viz.bn_layers_over_time(history["bn_layers"]),

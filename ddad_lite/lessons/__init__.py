@@ -2,7 +2,9 @@
 
   series.py     what one series shares (configs, budgets, runs, paths: pointers to where
                 each lives) and key figures for the results table
-  inversion.py  inverting a teacher against its BN statistics alone (notebook 02)
+  inversion.py  inverting a teacher against its BN statistics alone, optionally weighting
+                the layers (notebook 02, and its exercises' checks)
+  dual_discriminator.py  the checks of notebook 03's exercises
   anchors.py    published results, each a best on test, set beside the kit's own (notebook 04)
   exercises.py  self-checking exercises: `check`, `@exercise`, the worked solutions
   *_exercises.py  the checks of a notebook's exercises and what their solutions compute

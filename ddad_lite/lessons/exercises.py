@@ -43,6 +43,8 @@ CHECKS: dict[tuple[str, int], Callable] = {}
 # The lesson modules whose checks register on import.
 CHECK_MODULES: list[str] = [
     "ddad_lite.lessons.toy2d",
+    "ddad_lite.lessons.inversion",
+    "ddad_lite.lessons.dual_discriminator",
     "ddad_lite.lessons.teacher_exercises",
     "ddad_lite.lessons.cifar_exercises",
     "ddad_lite.lessons.segmentation_exercises",

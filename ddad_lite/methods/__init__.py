@@ -18,6 +18,15 @@ and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
     M+buffer  ReplayBuffer (extension) any method M, with stored past samples replayed
               the same way (as many bytes as the VAE by default: the fair baseline)
 
+Two rows are bounds, not methods (bounds.py; `MethodRow.bound` says which): they train the
+same student on the same budget from another source of x, and `available_methods()` leaves
+them out unless asked (`bounds=True`):
+
+    kd_real_data      RealDataKD       (none: real training images)       D(S(x), T(x))
+                      upper bound: it uses the data a data-free method may not see
+    random_generator  RandomGenerator  G frozen at its initialisation      D(S(x), T(x))
+                      lower bound: a generator that learnt nothing
+
 A row's `fixed` settings define the method (DFAD has no BN term): changing one is refused in
 one line naming the method that has it, never silently relabelled; `nonzero` settings must
 stay on. `run_defaults` are schedule settings the method implies (DAFL's joint loop makes one
@@ -33,6 +42,7 @@ from ..config import DistillConfig
 from ..errors import UserError, unknown_name
 from .adversarial_fc import AdversarialFC
 from .base import Engine, KDSettings, Method, no_param_grad
+from .bounds import RandomGenerator, RealDataKD
 from .buffer import ReplayBuffer
 from .deepinversion import DeepInversion
 from .replay import PseudoReplay
@@ -49,6 +59,7 @@ class MethodRow:
     nonzero: tuple[str, ...] = ()  # weights the method needs switched on
     run_defaults: dict = field(default_factory=dict)  # DistillConfig fields it implies
     summary: str = ""
+    bound: str = ""  # "upper" or "lower": a bound to read methods against, not a method
 
 
 METHODS: dict[str, MethodRow] = {
@@ -91,6 +102,13 @@ METHODS: dict[str, MethodRow] = {
                         nonzero=("bn", "adversarial"),
                         summary="DDAD's generator; an FC discriminator on outputs joins L_S "
                                 "(the kit's interpretation of Adversarial*)"),
+    # Bounds, not methods (bounds.py): the same student, loss and budget.
+    "kd_real_data": MethodRow(RealDataKD, bound="upper",
+                              summary="BOUND, uses real data: S distilled on the teacher's "
+                                      "real training images (not a data-free method)"),
+    "random_generator": MethodRow(RandomGenerator, bound="lower",
+                                  summary="BOUND: S distilled on the images of a generator "
+                                          "frozen at its initialisation"),
 }
 
 # Extensions combine with any method, by the suffix after "+" (e.g. "ddad+replay").
@@ -113,7 +131,11 @@ def split_method(method: str) -> tuple[str, list[str]]:
     """("ddad", ["replay"]) for "ddad+replay"; a one-line error for an unknown part."""
     base, *extensions = method.split("+")
     if base not in METHODS or any(e not in EXTENSIONS for e in extensions):
-        raise unknown_name("method", method, available_methods(with_extensions=True))
+        raise unknown_name("method", method, available_methods(with_extensions=True,
+                                                               bounds=True))
+    if extensions and METHODS[base].bound:
+        raise UserError(f"{base} is a bound, not a method: it takes no extension "
+                        f"(+{extensions[0]}); run it alone")
     return base, extensions
 
 
@@ -123,11 +145,15 @@ def components(method: str) -> list[tuple[str, MethodRow]]:
     return [(base, METHODS[base])] + [(e, EXTENSIONS[e]) for e in extensions]
 
 
-def available_methods(*, with_extensions: bool = False) -> list[str]:
-    """The method names; with `with_extensions`, also every "method+extension"."""
-    names = sorted(METHODS)
+def available_methods(*, with_extensions: bool = False, bounds: bool = False) -> list[str]:
+    """The method names; with `with_extensions`, also every "method+extension"; with
+    `bounds`, also the bounds (kd_real_data, random_generator), which take no extension."""
+    methods = sorted(m for m, row in METHODS.items() if not row.bound)
+    names = list(methods)
     if with_extensions:
-        names += [f"{m}+{e}" for m in sorted(METHODS) for e in EXTENSIONS]
+        names += [f"{m}+{e}" for m in methods for e in EXTENSIONS]
+    if bounds:
+        names += sorted(m for m, row in METHODS.items() if row.bound)
     return names
 
 
@@ -141,6 +167,7 @@ def build_method(cfg: DistillConfig) -> Method:
 
 
 __all__ = ["EXTENSIONS", "METHODS", "AdversarialFC", "DeepInversion", "Engine", "KDSettings",
-           "Method", "MethodRow", "PseudoReplay", "ReplayBuffer", "WeightedGeneratorLoss",
+           "Method", "MethodRow", "PseudoReplay", "RandomGenerator", "RealDataKD",
+           "ReplayBuffer", "WeightedGeneratorLoss",
            "available_methods", "build_method", "components", "no_param_grad",
            "register_method", "split_method"]

@@ -34,19 +34,21 @@ def loss_curve(values, *, iterations=None, title: str = "loss", ylabel: str = "l
 
 def history_figure(history: dict, *, metric: str = "student_acc",
                    teacher_score: float | None = None, title: str | None = None) -> Figure:
-    """Two panels: the losses of training, and the student's score on the real test split."""
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.3))
+    """One panel per loss of training (L_S, L_G, L_BN, D in L_G: their scales differ by
+    orders of magnitude, so each gets its own axis), then the student's score on the real test
+    split."""
     train = history.get("train", [])
-    for key, label in LOSS_LABELS.items():
-        points = [(r["iteration"], r[key]) for r in train if key in r]
-        if points:
-            xs, ys = zip(*points, strict=True)
-            ax_loss.plot(xs, ys, label=label)
-    ax_loss.set_xlabel("iteration")
-    ax_loss.set_title("losses")
-    ax_loss.grid(alpha=0.3)
-    if train:
-        ax_loss.legend(fontsize=7)
+    losses = [(key, label) for key, label in LOSS_LABELS.items()
+              if any(key in r for r in train)]
+    fig, axes = plt.subplots(1, len(losses) + 1, figsize=(3.2 * (len(losses) + 1), 3.1),
+                             squeeze=False)
+    for ax, (key, label) in zip(axes[0][:-1], losses, strict=True):
+        xs, ys = zip(*[(r["iteration"], r[key]) for r in train if key in r], strict=True)
+        ax.plot(xs, ys)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("iteration")
+        ax.grid(alpha=0.3)
+    ax_acc = axes[0][-1]
     evals = [(r["iteration"], r[metric]) for r in history.get("eval", []) if metric in r]
     if evals:
         xs, ys = zip(*evals, strict=True)
@@ -54,12 +56,47 @@ def history_figure(history: dict, *, metric: str = "student_acc",
     if teacher_score is not None:
         ax_acc.axhline(teacher_score, ls="--", color="gray", label="teacher")
     ax_acc.set_xlabel("iteration")
-    ax_acc.set_title(f"{metric} on the real test split")
+    ax_acc.set_title(f"{metric} on the real test split", fontsize=9)
     ax_acc.set_ylim(0, 1.02)
     ax_acc.grid(alpha=0.3)
     ax_acc.legend(fontsize=7)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return done(fig)
+
+
+def seed_curves_figure(curves: dict, *, upper: float | None = None,
+                       lower: float | None = None, teacher_score: float | None = None,
+                       name: str = "DDAD", metric: str = "student_acc",
+                       title: str | None = None) -> Figure:
+    """A method's score over training for every seed (thin), their mean (thick), and two
+    horizontal bounds on the same axes: `upper` (distillation on real training images: a
+    bound that uses data, not a method) and `lower` (a generator frozen at its
+    initialisation). `curves` is {seed: [(iteration, score), ...]}."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for seed, curve in curves.items():
+        xs, ys = zip(*curve, strict=True)
+        ax.plot(xs, ys, lw=0.8, alpha=0.6, label=f"{name}, seed {seed}")
+    lengths = {len(c) for c in curves.values()}
+    if len(curves) > 1 and len(lengths) == 1:
+        xs = [i for i, _ in next(iter(curves.values()))]
+        mean = [sum(c[k][1] for c in curves.values()) / len(curves) for k in range(len(xs))]
+        ax.plot(xs, mean, lw=2.2, color="black", label=f"{name}, mean of {len(curves)} seeds")
+    if upper is not None:
+        ax.axhline(upper, ls="--", color="tab:green",
+                   label=f"upper bound: KD on real training images (uses data) {upper:.3f}")
+    if lower is not None:
+        ax.axhline(lower, ls=":", color="tab:red",
+                   label=f"lower bound: generator frozen at init {lower:.3f}")
+    if teacher_score is not None:
+        ax.axhline(teacher_score, ls="--", color="gray", lw=0.8, label="teacher")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(f"{metric} (real test split)")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title or f"{name} over seeds, between its bounds")
     fig.tight_layout()
     return done(fig)
 

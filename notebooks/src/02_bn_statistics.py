@@ -24,8 +24,12 @@ data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 import torch
 from IPython.display import Markdown, display
 
+import matplotlib.pyplot as plt
+
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
+from ddad_lite.data.validation import training_indices
+from ddad_lite.lessons.exercises import check
 from ddad_lite.lessons.inversion import invert_generator, invert_pixels, measure_bn, to_uint8
 from ddad_lite.losses import BNStatistics
 from ddad_lite.recipes import inversion_budget
@@ -50,15 +54,19 @@ print(f"teacher accuracy {record['accuracy']:.1%}; inversion budget {inversion}"
 # %% [markdown]
 # ## BatchNorm keeps a record of the data
 #
-# In training mode, a BatchNorm layer $l$ normalises its input activations $a_l$ with the batch
-# mean and variance, and keeps exponential moving averages of them: `running_mean` and
-# `running_var`. After training, these are the mean $\mathbb E[a_l]$ and variance
-# $\mathrm{Var}[a_l]$ of the layer's input *over the training data*, channel by channel: a
-# fingerprint of that data, stored in every checkpoint.
+# In training mode, a BatchNorm layer $l$ normalises its input activations $a_l$ with the
+# statistics of the batch, and keeps exponential moving averages of them:
+# `running_mean` $\leftarrow (1 - m)\,$`running_mean` $+\, m\, \mu_l$ and
+# `running_var` $\leftarrow (1 - m)\,$`running_var` $+\, m\, \hat\sigma_l^2$, with momentum
+# $m = 0.1$ and $\hat\sigma_l^2$ the *unbiased* batch variance (divided by $n - 1$). So the
+# running statistics are not the exact mean and variance of the training data: they are a
+# moving average over the last few dozen batches, taken while the weights below layer $l$
+# were still changing. They are still a fingerprint of that data, channel by channel, stored
+# in every checkpoint.
 #
 # For a batch $x$ through the frozen teacher (eval mode, so the running statistics stay as they
 # are), let $\mu_l(x)$ be the batch mean of $a_l$ over batch and spatial positions and
-# $\sigma_l^2(x)$ the biased batch variance. How far the batch is from the training data, at
+# $\sigma_l^2(x)$ the *biased* batch variance. How far the batch is from the training data, at
 # layer $l$ and over all layers, is
 #
 # $$R_l = \lVert \mu_l(x) - \texttt{running\_mean}_l \rVert_2 + \lVert \sigma_l^2(x) - \texttt{running\_var}_l \rVert_2,
@@ -71,19 +79,102 @@ print(f"teacher accuracy {record['accuracy']:.1%}; inversion budget {inversion}"
 # ## Forward hooks
 #
 # A forward hook is a function PyTorch calls after a module's forward pass with its inputs and
-# output. `BNStatistics(teacher)` registers one on each BN layer; each hook computes
-# $\mu_l$, $\sigma_l^2$ and $R_l$ of the latest batch. `measure_bn` runs one batch and removes
-# the hooks. Real test images (which the teacher never trained on) should give a small $R_l$,
-# random noise a large one:
+# output. Here is the whole of $L_{BN}$, one hook per BatchNorm layer:
+
+# %%
+def hook_bn_layers(model):
+    """A forward hook on each BatchNorm2d; returns ({layer: statistics}, the hook handles)."""
+    stats, handles = {}, []
+
+    def hook(module, inputs, output):
+        a = inputs[0]  # the layer's input a_l, (N, C, H, W)
+        mu = a.mean(dim=(0, 2, 3))
+        var = a.var(dim=(0, 2, 3), unbiased=False)  # biased: what R_l compares
+        var_unbiased = a.var(dim=(0, 2, 3), unbiased=True)  # what running_var averages
+        R = (mu - module.running_mean).norm() + (var - module.running_var).norm()
+        stats[module.layer_name] = dict(mu=mu, var=var, var_unbiased=var_unbiased, R=R,
+                                        n=a.numel() // a.shape[1])
+
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.layer_name = name
+            handles.append(module.register_forward_hook(hook))
+    return stats, handles
+
+
+# %% [markdown]
+# The package's `BNStatistics(teacher)` does the same (in fp32 under autocast, and only while
+# a loss needs it). On one batch of real test images (which the teacher never trained on) the
+# two must agree:
 
 # %%
 test_set = get_dataset("shapes", "test", paths["data_root"])
 x_real = torch.stack([test_set[i][0] for i in range(128)]).to(device)
 x_noise = torch.randn_like(x_real)
+
+stats, handles = hook_bn_layers(teacher)
+with torch.no_grad():
+    teacher(x_real)
+for h in handles:
+    h.remove()
+L_BN_by_hand = sum(s["R"] for s in stats.values())
+
+bn = BNStatistics(teacher)
+with torch.no_grad():
+    teacher(x_real)
+L_BN_package = bn.loss()
+bn.remove()
+torch.testing.assert_close(L_BN_by_hand, L_BN_package)
+first = next(iter(stats.values()))
+print(f"L_BN by hand {float(L_BN_by_hand):.4f} == BNStatistics {float(L_BN_package):.4f}; "
+      f"unbiased/biased variance at the first layer: "
+      f"{float((first['var_unbiased'] / first['var']).mean()):.5f} (n/(n-1), n = {first['n']})")
+
+# %% [markdown]
+# `measure_bn` runs one batch through `BNStatistics` and removes the hooks. Real images
+# should give a small $R_l$, random noise a large one. The floor is not 0, not even for the
+# teacher's *own training images*: the running statistics average unbiased variances of
+# batches seen while the weights moved, so no batch matches them exactly.
+
+# %%
+recipe = cfg.teacher_recipe
+train_set = get_dataset("shapes", "train", paths["data_root"])
+own = training_indices(len(train_set), size=recipe.val_size, seed=recipe.val_seed)[:128]
+x_train = torch.stack([train_set[i][0] for i in own]).to(device)  # images T trained on
+train_R = {r["name"]: r["R"] for r in measure_bn(teacher, x_train)}
 real = {r["name"]: r["R"] for r in measure_bn(teacher, x_real)}
 noise = {r["name"]: r["R"] for r in measure_bn(teacher, x_noise)}
-print(f"L_BN on real test images: {sum(real.values()):.2f}; on noise: {sum(noise.values()):.2f}")
+print(f"L_BN on 128 of T's training images (the floor): {sum(train_R.values()):.2f}; "
+      f"real test images: {sum(real.values()):.2f}; noise: {sum(noise.values()):.2f}")
 viz.bn_layer_bars(real, compare=noise, labels=("real test images", "noise N(0, I)"))
+
+# %% [markdown]
+# ## What $L_{BN}$ asks of the pixels
+#
+# Inverting the teacher means following $\nabla_x L_{BN}$. At layer $l$, with $n$ values per
+# channel $c$ and $m_c$, $v_c$ the running statistics, the gradient with respect to the
+# layer's input is
+#
+# $$\frac{\partial R_l}{\partial a_{l,c,i}} = \frac{\mu_c - m_c}{n\,\lVert \mu - m \rVert_2}
+#   + \frac{2\,(a_{l,c,i} - \mu_c)(\sigma_c^2 - v_c)}{n\,\lVert \sigma^2 - v \rVert_2},$$
+#
+# carried down to the pixels by the chain rule through the layers below $l$: each pixel is
+# pushed to move its channel means towards $m$ and to spread out (or pull in) its deviations
+# until the variances match $v$. Its magnitude, summed over colour channels, on noise:
+
+# %%
+x = x_noise[:8].clone().requires_grad_(True)
+bn = BNStatistics(teacher)
+teacher(x)
+bn.loss().backward()
+bn.remove()
+grad_map = x.grad.abs().sum(1).cpu()  # |dL_BN/dx| per pixel, (8, H, W)
+fig, axes = plt.subplots(1, 8, figsize=(12, 1.9))
+for ax, g in zip(axes, grad_map):
+    ax.imshow(g, cmap="magma")
+    ax.axis("off")
+fig.suptitle("|grad of L_BN wrt the pixels| on 8 noise images (brighter: larger)")
+plt.show()
 
 # %% [markdown]
 # ## Inverting the teacher, pixel by pixel
@@ -154,28 +245,62 @@ viz.image_grid(to_uint8(gen.x[:16], info), teacher_pred=t_pred, class_names=info
 viz.frame_browser(gen.frames, gen.iterations).animation()
 
 # %% [markdown]
-# Matching statistics is not enough on its own: the teacher often puts most generated images in
-# a few classes, and nothing pushes G towards images where a student would still be wrong. The
-# next notebook adds the second discriminator.
+# Matching statistics is necessary, not sufficient. $L_{BN}$ fixes two numbers per channel,
+# a mean and a variance; many distributions share them (a batch of one class repeated, a
+# batch of textures with the right contrast, ...), and nothing in $L_{BN}$ tells them apart.
+# The teacher often puts most generated images in a few classes, and nothing pushes G towards
+# images where a student would still be wrong. That is why DDAD adds a second, adversarial
+# term: the next notebook.
 
 # %%
-write_key_figures(out, teacher_acc=record["accuracy"], bn_loss_real=sum(real.values()),
-                  bn_loss_noise=sum(noise.values()), pixel_bn_loss_start=pixels.losses[0],
-                  pixel_bn_loss_end=pixels.losses[-1], generator_bn_loss_start=gen.losses[0],
-                  generator_bn_loss_end=gen.losses[-1])
+write_key_figures(out, teacher_acc=record["accuracy"], bn_loss_train_floor=sum(train_R.values()),
+                  bn_loss_real=sum(real.values()), bn_loss_noise=sum(noise.values()),
+                  pixel_bn_loss_start=pixels.losses[0], pixel_bn_loss_end=pixels.losses[-1],
+                  generator_bn_loss_start=gen.losses[0], generator_bn_loss_end=gen.losses[-1])
 
 # %% [markdown]
 # ## Summary
 #
-# - BN running statistics are per-channel means and variances of the training data at every
-#   layer: a fingerprint the teacher carries with it.
+# - BN running statistics are moving averages (momentum 0.1) of per-channel batch means and
+#   unbiased variances at every layer, taken during training: a fingerprint of the training
+#   data the teacher carries with it, though not an exact one (T's own training images do not
+#   reach $L_{BN} = 0$).
 # - Forward hooks read $\mu_l$ and $\sigma_l^2$ of any batch; $L_{BN} = \sum_l R_l$ measures how
-#   far a batch is from the training data, layer by layer.
+#   far a batch is from the training data, layer by layer, and its gradient tells every pixel
+#   how to move.
 # - Minimising $L_{BN}$ alone, over pixels or over a generator, turns noise into images whose
-#   statistics match the data's.
+#   statistics match the data's; matching two moments per channel does not make them the data.
 #
-# **Exercises**
-# 1. Weight the layers: how do the images change if only the first (or last) BN layer counts?
-#    (Hint: `BNStatistics.hooks`, and sum the `loss` of the ones you choose.)
-# 2. Use squared norms in $R_l$: does the inversion converge faster or slower?
-# 3. Count the teacher's predicted classes over 512 generated images: is the generator balanced?
+# ## Exercises
+#
+# Each exercise has an answer cell (leave `None` until you have one) and a check that says
+# whether it is right; worked solutions are in `notebooks/solutions/02_bn_statistics.py`.
+#
+# **1.** Weight the layers: invert pixels with only the first BN layer counting
+# (`invert_pixels(..., layer_weights={name: 1.0})`; the names are the keys of `real`). What
+# happens to the other layers' $R_l$, and to the images?
+
+# %%
+answer_1 = None  # the InversionResult of invert_pixels(teacher, ..., layer_weights={...})
+check("02", 1, answer_1)
+
+# %% [markdown]
+# **2.** The floor: $L_{BN}$ of real training images (`x_train`'s source) at batch sizes 8,
+# 64 and 512. Does it fall to 0 as the batch grows? Answer with `{batch size: L_BN}`.
+
+# %%
+answer_2 = None  # {8: ..., 64: ..., 512: ...}
+check("02", 2, answer_2)
+
+# %% [markdown]
+# **3.** Count the teacher's predicted classes over 512 images of the inverted generator
+# (`gen.generator`, $z \sim \mathcal N(0, I)$ of size `cfg.nz`): is it balanced? Answer with
+# the counts, `torch.bincount(pred, minlength=info.num_classes)`.
+
+# %%
+answer_3 = None  # a tensor of info.num_classes counts summing to 512
+check("02", 3, answer_3)
+
+# %% [markdown]
+# **Next:** notebook 03 adds the second discriminator, the student, and reads DDAD between
+# two bounds.

@@ -2,46 +2,59 @@
 # # 03 · DDAD: the generator against two discriminators
 #
 # **What you will learn**
-# - the DDAD objective and the min-max game between $G$ and $S$;
+# - the DDAD objective and the min-max game between $G$ and $S$, and one DDAD iteration
+#   written out by hand (it must equal the package's);
+# - what each term of $L_G$ weighs at the start, so that $\alpha$ and $\beta$ mean something;
+# - DDAD over several seeds, read between two bounds: distillation on real data (above) and
+#   a generator that learnt nothing (below);
 # - why the teacher (through its BN statistics) and the student (through the discrepancy) are
 #   the generator's two discriminators;
 # - an ablation on one teacher and one budget: BN-only vs adversarial-only (DFAD) vs both (DDAD);
 # - how to browse the generated images with the teacher's and student's predictions.
 #
-# **How long:** `smoke` about 15 s; `quick` about 2 minutes on a 2-core CPU (three distillations
-# of the series' 200-iteration schedule, which notebooks 04 and 07 read back); `full` is meant
-# for a GPU (minutes).
+# **How long:** `smoke` under a minute; `quick`: DDAD once per seed, the two bounds once per
+# seed (cheaper: no generator step) and the ablation's BN-only and DFAD, all on the series'
+# shapes schedule (`lesson_budget`), which notebooks 04 and 07 read back; `full` is meant for a
+# GPU.
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
 device = "cpu"  # "cuda" for a GPU
 out_dir = "runs/interactive/03_dual_discriminator"  # relative paths start at the project folder
-seed = 0  # the seed of the notebook's runs and of its own random draws
+seed = 0  # the seed of the notebook's own draws, the one-iteration check and the ablation
+seeds = [0, 1, 2]  # DDAD and its two bounds run once per seed
 cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/checkpoints/teachers
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+import copy
+
 import torch
 from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.runs.sweep import ABLATION_METHODS, summarize, sweep, sweep_table
 from ddad_lite.configure import make_config
+from ddad_lite.engine import Distiller
+from ddad_lite.lessons.exercises import check
 from ddad_lite.lessons.series import write_key_figures
+from ddad_lite.losses import BNStatistics
 from ddad_lite.paths import series_paths
 from ddad_lite.recipes import lesson_budget
+from ddad_lite.runs.sweep import summarize, sweep, sweep_table
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
 out = paths["out_dir"]
 torch.manual_seed(seed)
 
-# The ablation's budget: the series' shapes schedule for this profile (`lesson_budget`), the
-# same for all three methods. Runs live in the series' shared folder, so notebooks 04 and 07
-# read these back instead of training them again.
+# The budget: the series' shapes schedule for this profile (`lesson_budget`), the same for
+# DDAD, its bounds and the ablation. Runs live in the series' shared folder, so notebooks 04
+# and 07 read these back instead of training them again.
+run_seeds = seeds[:2] if profile == "smoke" else seeds  # smoke checks plumbing: 2 seeds do
+ablation_seeds = [seed]  # BN-only and DFAD: one seed (set to `seeds` to rank them)
 budget = dict(device=device, **lesson_budget(profile))
 cfg = make_config("shapes", "ddad", profile, seed=seed, progress=progress, **budget)
 info = dataset_info(cfg.dataset)
@@ -80,16 +93,143 @@ print(f"teacher accuracy {record['accuracy']:.1%}; budget {budget}")
 # $\alpha = 0$ gives **DFAD** (adversarial only: images aimed at the student, but free to drift
 # away from anything the teacher has seen).
 
+# %% [markdown]
+# ## One DDAD iteration, written out
+#
+# Here is one iteration in plain PyTorch: $k$ student steps, each on a fresh, detached batch
+# $x = G(z)$, then one generator step on $L_G = \alpha L_{BN} - \beta D$. It starts from the
+# very networks the package's `Distiller` builds (same seed and config) and draws $z$ from the
+# same stream, so after one iteration both must agree: the losses, and every parameter and
+# buffer of $S$ and $G$. (bf16 autocast and channels_last are off here: they change the
+# rounding.)
+
 # %%
-rows = sweep(ABLATION_METHODS, dataset="shapes", profile=profile, seeds=(seed,),
-             teacher=(teacher, record), out_root=paths["shared_runs"], progress=progress,
-             **budget)
-runs = {row["method"]: row for row in rows}  # bn_only, dfad, ddad
-display(Markdown(sweep_table(summarize(rows), weights=True, entropy=True)))
+exact = {**budget, "amp": False, "channels_last": False, "compile": False}
+one = make_config("shapes", "ddad", profile, seed=seed, progress=False, **exact)
+d = Distiller(one, copy.deepcopy(teacher))
+T, S, G = copy.deepcopy((d.T, d.S, d.G))  # as the Distiller starts them
+alpha, beta = one.method_settings["ddad"]["bn"], one.method_settings["ddad"]["adversarial"]
+opt_S = torch.optim.SGD(S.parameters(), lr=one.lr_student, momentum=one.momentum,
+                        weight_decay=one.weight_decay)
+opt_G = torch.optim.Adam(G.parameters(), lr=one.lr_generator)
+rng = torch.Generator(device).manual_seed(one.seed)  # the Distiller's stream of z
+S.train()
+G.train()
+for _ in range(one.student_steps):  # k student steps on detached G(z): min_S D(S(x), T(x))
+    with torch.no_grad():
+        x = G(torch.randn(one.batch_size, one.nz, generator=rng, device=device))
+        t = T(x)
+    loss_S = (S(x) - t).abs().mean()  # D = l1, the mean absolute difference of logits
+    opt_S.zero_grad()
+    loss_S.backward()
+    opt_S.step()
+x = G(torch.randn(one.batch_size, one.nz, generator=rng, device=device))  # the G step
+bn = BNStatistics(T)
+t = T(x)
+loss_bn = bn.loss()  # the teacher as discriminator
+bn.remove()
+loss_adv = (S(x) - t).abs().mean()  # the student as discriminator
+loss_G = alpha * loss_bn - beta * loss_adv
+opt_G.zero_grad()
+loss_G.backward()
+opt_G.step()
+
+logs = d.train_iteration()  # the package's iteration
+d.close()
+by_hand = {"loss_S": loss_S, "loss_bn": loss_bn, "loss_adv": loss_adv, "loss_G": loss_G}
+for name, value in by_hand.items():
+    torch.testing.assert_close(logs[name], value.detach())
+for mine, package in ((S, d.S), (G, d.G)):
+    for (name, a), b in zip(mine.state_dict().items(), package.state_dict().values(),
+                            strict=True):
+        # After Adam's first step a parameter moves by about lr: agree to 1% of it.
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-2 * one.lr_generator)
+print("one iteration by hand == the package's: "
+      + ", ".join(f"{k} {float(v):.4f}" for k, v in by_hand.items()))
+
+# %% [markdown]
+# ## What the two terms weigh at the start
+#
+# $\alpha = \beta = 1$ says little on its own: the terms have their own scales. The package
+# measures each term of $L_G$ at the first generator batch of a run, its value and the norm of
+# its gradient with respect to $G$'s parameters, unweighted and weighted (`lg_terms`, in
+# `metrics.json`; `methods/terms.py`). The term with the larger weighted gradient steers $G$.
+
+# %%
+report = d.method.term_report
+lines = ["| term | weight | value | weighted value | ‖∇_G‖ | weighted ‖∇_G‖ |",
+         "| --- | ---: | ---: | ---: | ---: | ---: |"]
+for name, term in report["terms"].items():
+    lines.append(f"| {name} | {term['weight']:g} | {term['value']:.4g} | "
+                 f"{term['weighted_value']:.4g} | {term['grad_norm']:.4g} | "
+                 f"{term['weighted_grad_norm']:.4g} |")
+lines.append(f"\n‖∇_G L_G‖ = {report['total_grad_norm']:.4g} (both terms together)")
+display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## DDAD over seeds, between two bounds
+#
+# One run says little: the student's accuracy moves with the seed. DDAD runs once per seed,
+# and two bounds run on the same teacher, student, loss $D$ and budget (the same number of
+# student updates, on as many images):
+#
+# - **upper bound, uses data**: knowledge distillation on the teacher's *real training
+#   images* (`kd_real_data`, `methods/bounds.py`). It is not a method of this kit: it sees
+#   exactly the data that data-free distillation may not. It says how much the budget allows.
+# - **lower bound**: a generator frozen at its initialisation (`random_generator`): what
+#   distilling on images that nobody optimised gives.
+#
+# A data-free method is worth its generator where it climbs above the lower bound; the gap to
+# the upper bound is what the missing data costs.
+
+# %%
+ddad_rows = sweep(("ddad",), dataset="shapes", profile=profile, seeds=run_seeds,
+                  teacher=(teacher, record), out_root=paths["shared_runs"], progress=progress,
+                  **budget)
+bound_rows = sweep(("kd_real_data", "random_generator"), dataset="shapes", profile=profile,
+                   seeds=run_seeds, teacher=(teacher, record), out_root=paths["shared_runs"],
+                   progress=progress, **budget)
+bounds = {e["method"]: e for e in summarize(bound_rows)}
+upper, lower = bounds["kd_real_data"], bounds["random_generator"]
+ddad = summarize(ddad_rows)[0]
+points = ddad["points"]["final"]
+viz.seed_curves_figure({r["seed"]: r["curve"] for r in ddad_rows}, upper=upper["final"],
+                       lower=lower["final"], teacher_score=record["accuracy"], name="DDAD")
+
+# %%
+display(Markdown(
+    f"DDAD's final test accuracy over {len(points)} seeds ({', '.join(map(str, run_seeds))}): "
+    f"**{ddad['final']:.3f} ± {ddad['final_std']:.3f}** (mean ± std; every point: "
+    f"{', '.join(f'{p:.3f}' for p in points)}). Upper bound, KD on real training images (uses "
+    f"data): {upper['final']:.3f} ± {upper['final_std']:.3f}. Lower bound, generator frozen "
+    f"at initialisation: {lower['final']:.3f} ± {lower['final_std']:.3f}."))
+
+# %% [markdown]
+# ## The ablation: which discriminator does what
+#
+# Setting $\beta = 0$ gives **BN-only**, $\alpha = 0$ gives **DFAD**. They run on
+# `ablation_seeds` (one seed by default), DDAD on every seed; the table gives the number of
+# seeds of each row, and "mean ± std" where there are several.
+
+# %%
+ablation_rows = sweep(("bn_only", "dfad"), dataset="shapes", profile=profile,
+                      seeds=ablation_seeds, teacher=(teacher, record),
+                      out_root=paths["shared_runs"], progress=progress, **budget)
+runs = {row["method"]: row for row in ablation_rows if row["seed"] == ablation_seeds[0]}
+at_seed = [r for r in ddad_rows if r["seed"] == ablation_seeds[0]]
+runs["ddad"] = at_seed[0] if at_seed else sweep(  # DDAD at the ablation's seed, if not above
+    ("ddad",), dataset="shapes", profile=profile, seeds=ablation_seeds[:1],
+    teacher=(teacher, record), out_root=paths["shared_runs"], progress=progress, **budget)[0]
+labels = {"kd_real_data": "kd_real_data (upper BOUND, uses real data)",
+          "random_generator": "random_generator (lower bound)"}
+summary = summarize(ablation_rows + ddad_rows + bound_rows)
+for entry in summary:
+    entry["method"] = labels.get(entry["method"], entry["method"])
+display(Markdown(sweep_table(summary, weights=True, entropy=True)))
 
 # %%
 viz.compare_curves({m: r["history"] for m, r in runs.items()}, teacher_score=record["accuracy"],
-                   title="BN-only vs DFAD vs DDAD, same teacher and budget")
+                   title=f"BN-only vs DFAD vs DDAD, seed {ablation_seeds[0]}, same budget")
 
 # %% [markdown]
 # How close the generated batches come to the teacher's BN statistics during DDAD:
@@ -116,8 +256,15 @@ browser.figure()
 browser.animation()
 
 # %%
-figures = {"teacher_acc": record["accuracy"]}
-for method, row in runs.items():
+figures = {"teacher_acc": record["accuracy"], "seeds": list(run_seeds),
+           "ddad_final_mean": ddad["final"], "ddad_final_std": ddad["final_std"],
+           "ddad_final_points": points,
+           "kd_real_data_acc": upper["final"], "kd_real_data_points": upper["points"]["final"],
+           "random_generator_acc": lower["final"],
+           "random_generator_points": lower["points"]["final"],
+           "lg_terms": {k: {f: v[f] for f in ("value", "grad_norm", "weighted_grad_norm")}
+                        for k, v in report["terms"].items()}}
+for method, row in runs.items():  # the ablation, at its seed
     figures[f"{method}_student_acc"] = row["final"]
     figures[f"{method}_mean_student_acc"] = row["mean"]
     figures[f"{method}_best_student_acc"] = row["best"]
@@ -128,27 +275,59 @@ write_key_figures(out, **figures)
 #
 # - DDAD's generator faces two discriminators: the teacher's BN statistics pull its images
 #   towards the training data, the student's disagreement with the teacher pushes them towards
-#   what the student has not learnt yet.
-# - The ablation runs all three objectives on the same teacher, seed and image budget; read the
-#   final and mean test accuracy beside the best (the test accuracy of the evaluation chosen on
-#   the validation split, held-out train images; the footnote names what chose it).
-# - On `shapes`, DFAD's student stays near chance. What a control run showed (DFAD alone, 600
-#   iterations at batch 64, fp32; the README gives the command): from iteration 50 on, the
-#   generator makes images on which the teacher's logits are 3 to 4.5 times as large as on
-#   real shapes (mean L2 norm 39 rising to 55, against 12), its confidence above 0.99, and its
-#   predictions on one to three classes. Maximising an L1 distance of logits pays most where
-#   the teacher's logits are largest, so G wins by inflating them; S then copies the teacher on
-#   images of one class and learns nothing about the others. This is one run on one dataset;
-#   whether DFAD escapes it at DFAD's own schedule (25,000 iterations, batch 256) is not
-#   measured here. Both objectives with the BN term learn: L_BN holds the statistics of x near
-#   the teacher's data, which also keeps T's logits in their usual range. Between BN-only and
-#   DDAD the gap is small and
-#   changes with the seed: run several seeds, or `full` on a GPU, before ranking them.
+#   what the student has not learnt yet. One iteration is $k$ student steps on detached
+#   $G(z)$ and one generator step on $\alpha L_{BN} - \beta D$; the one written out above is
+#   the package's, to rounding.
+# - The weights mean something only beside the terms' gradients: the `lg_terms` table says
+#   which term steers $G$ at the start.
+# - DDAD's result is a mean over seeds with its spread and every point, read between KD on real
+#   data (an upper bound that uses the data, never a method) and a frozen random generator (a
+#   lower bound). Read final and mean test accuracy beside the best (the test accuracy of the
+#   evaluation chosen on the validation split; the footnote names what chose it).
+# - The ablation runs on `ablation_seeds` (one seed by default), so it shows what each term
+#   does in that run, not a ranking. What a control run showed for DFAD on `shapes` (DFAD
+#   alone, 600 iterations at batch 64, fp32; the README gives the command): from iteration 50
+#   on, the generator makes images on which the teacher's logits are 3 to 4.5 times as large as
+#   on real shapes, its confidence above 0.99, its predictions on one to three classes:
+#   maximising an L1 distance of logits pays most where the logits are largest, so G can win
+#   by inflating them, and S then copies T on images of few classes. That is one run on one
+#   dataset; DFAD's own schedule (25,000 iterations, batch 256) is not measured here. With one
+#   seed, the gap between BN-only and DDAD is within the spread of DDAD over seeds: set
+#   `ablation_seeds = seeds` (or run `full` on a GPU) before ranking them.
 #
-# **Exercises**
-# 1. Vary $\alpha$ (e.g. 0.1, 1, 10): rerun the ablation with `methods=("ddad",)` and
-#    `bn=...` (the setting that holds $\alpha$).
-# 2. Use the `kl` discrepancy for the student and `l1` for the generator
-#    (`discrepancy="kl", generator_discrepancy="l1"`): what changes?
-# 3. Watch `teacher_class_entropy` (H / ln min(n, C), in [0, 1]) and
-#    `teacher_effective_classes` (exp H) in the snapshots: which method collapses to few classes?
+# ## Exercises
+#
+# Each exercise has an answer cell (leave `None` until you have one) and a check; worked
+# solutions are in `notebooks/solutions/03_dual_discriminator.py`. Runs of your own go to a
+# folder of your choice: `sweep(..., out_root=out / "exercises")`.
+#
+# **1.** Vary $\alpha$ (the setting `bn`) over 0.1, 1 and 10:
+# `sweep(("ddad",), dataset="shapes", profile=profile, seeds=(seed,), teacher=(teacher,
+# record), out_root=out / "exercises", bn=alpha, **budget)`. Answer with `{alpha: final}`
+# (each row's `"final"`).
+
+# %%
+answer_1 = None  # {0.1: ..., 1.0: ..., 10.0: ...}
+check("03", 1, answer_1)
+
+# %% [markdown]
+# **2.** Let the student learn the `kl` discrepancy while the generator keeps maximising `l1`
+# (`discrepancy="kl", generator_discrepancy="l1"` in the same `sweep` call). Answer with the
+# run's row (it holds `run_dir`). What changes?
+
+# %%
+answer_2 = None  # the sweep row of that run
+check("03", 2, answer_2)
+
+# %% [markdown]
+# **3.** Collapse: `teacher_effective_classes` (exp H of T's predicted classes on G's last
+# batch) is each row's `"effective_classes"`. Answer with `{method: effective classes}` for
+# the ablation's three methods: which collapses to few classes?
+
+# %%
+answer_3 = None  # {"bn_only": ..., "dfad": ..., "ddad": ...}
+check("03", 3, answer_3)
+
+# %% [markdown]
+# **Next:** notebook 04 distils ResNets on CIFAR beside the published numbers (on `shapes`
+# without the data, reading back this notebook's DDAD run).
