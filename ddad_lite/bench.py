@@ -50,6 +50,11 @@ SETTINGS: dict[str, dict] = {
     "cifar10-r34-r18": dict(dataset="cifar10", method="dfad", teacher="resnet34_8x",
                             student="resnet18_8x", generator="generator_a", nz=256, ngf=64,
                             student_steps=5),
+    # DFAD's MNIST setting (DFAD_mnist.py as run_mnist.sh runs it): LeNet-5 (no BN, DFAD's
+    # teacher) -> LeNet-5-half, GeneratorA nz 100 ngf 64, 32 px, one channel, batch 512.
+    "mnist-lenet5": dict(dataset="mnist", method="dfad", teacher="lenet5",
+                         teacher_kwargs={"bn": False}, student="lenet5_half",
+                         generator="generator_a", nz=100, ngf=64, student_steps=5),
 }
 
 

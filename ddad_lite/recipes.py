@@ -41,8 +41,7 @@ RECIPES: dict[str, dict] = {
     # 600 iterations of batch 64 DDAD's student reached 0.908 with it (seed 0) against 0.889
     # with the full-width pair, in half the time (0.36 s an iteration instead of 0.72).
     "shapes": {
-        "common": dict(teacher="convnet_teacher", teacher_kwargs={"widths": (16, 32, 64)},
-                       student="convnet_student", student_kwargs={"widths": (8, 16, 32)},
+        "common": dict(teacher="convnet_teacher_half", student="convnet_student_half",
                        generator="generator_a", nz=128, ngf=16, val_size=2000),
         "smoke": dict(iterations=6, batch_size=32, student_steps=2, eval_every=3, eval_size=500,
                       val_size=200,

@@ -154,14 +154,16 @@ def test_a_run_reports_the_test_score_of_the_validation_best(shapes_teacher, tmp
 # ---- 4. several seeds ----------------------------------------------------------------------
 
 def test_distill_seeds_runs_each_seed_and_summarises_them(shapes_teacher, tmp_path, capsys):
-    cfg = make_config("shapes", "ddad", "smoke", **TINY_RUN)
+    # The session's shared teacher (full-width convnet) stands in for the recipe's.
+    run = {**TINY_RUN, "teacher": "convnet_teacher"}
+    cfg = make_config("shapes", "ddad", "smoke", **run)
     cache = tmp_path / "cache"
     model, record = shapes_teacher
     path = teacher_path(cfg.teacher_recipe, cache)  # the shared teacher where the CLI looks
     path.parent.mkdir(parents=True)
     torch.save({"format": TEACHER_FORMAT, "state_dict": model.state_dict(),
                 "accuracy": record["accuracy"]}, path)
-    sets = [a for k, v in TINY_RUN.items() if k != "progress" for a in ("--set", f"{k}={v}")]
+    sets = [a for k, v in run.items() if k != "progress" for a in ("--set", f"{k}={v}")]
     out = tmp_path / "seeds"
     code = main(["distill", "--profile", "smoke", "--seeds", "0,1", "--out", str(out),
                  "--cache-dir", str(cache), "--no-progress", *sets])

@@ -105,12 +105,16 @@ def test_reference_loop_and_engine_compute_the_same_losses(shapes_teacher):
     teacher, _ = shapes_teacher
     d = Distiller(smoke_config("dfad", iterations=2), copy.deepcopy(teacher))
     reference = ReferenceLoop(d)
+    start = [p.detach().clone() for p in d.S.parameters()]
     for _ in range(2):
         engine_losses = {k: float(v) for k, v in d.train_iteration().items()}
         reference_losses = reference.iteration()
         for k in ("loss_S", "loss_G"):
             assert engine_losses[k] == pytest.approx(reference_losses[k], rel=1e-5), k
-    assert max_abs_difference(d.S.parameters(), reference.S.parameters()) < 1e-5
+    # The two updates of S agree to rounding: their difference is a thousandth of the update.
+    update = max_abs_difference(d.S.parameters(), start)
+    assert update > 0
+    assert max_abs_difference(d.S.parameters(), reference.S.parameters()) < 1e-3 * update
     assert any(p.grad is not None for p in reference.T.parameters())  # it did the extra work
 
 

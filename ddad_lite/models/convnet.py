@@ -2,7 +2,8 @@
 
 A VGG-like stack of [conv 3x3 - BN - ReLU] x 2 per stage, max-pool between stages, global
 average pool and a linear head. `convnet_teacher` is four times wider than
-`convnet_student`, so distillation has a real gap in capacity to bridge.
+`convnet_student`, so distillation has a real gap in capacity to bridge; `*_half` are the
+same pair at half width (the `shapes` recipe's).
 """
 
 import torch
@@ -44,3 +45,15 @@ def convnet_teacher(*, num_classes=10, channels=3, widths=(32, 64, 128)):
 @register
 def convnet_student(*, num_classes=10, channels=3, widths=(16, 32, 64)):
     return ConvNet(widths=tuple(widths), num_classes=num_classes, channels=channels)
+
+
+# The half-width pair of the embedded `shapes` recipe: cheap enough for the lessons on 2 CPU
+# cores, still a 99% teacher there, and the student as far below it as the full-width pair's.
+@register
+def convnet_teacher_half(*, num_classes=10, channels=3):
+    return ConvNet(widths=(16, 32, 64), num_classes=num_classes, channels=channels)
+
+
+@register
+def convnet_student_half(*, num_classes=10, channels=3):
+    return ConvNet(widths=(8, 16, 32), num_classes=num_classes, channels=channels)
