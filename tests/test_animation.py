@@ -11,12 +11,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from IPython.display import HTML  # noqa: E402
+from test_viz import CLASSES, fake_mask_snapshots, fake_snapshots  # noqa: E402
 
 import ddad_lite.viz as viz  # noqa: E402
 from ddad_lite.data import dataset_info  # noqa: E402
 from ddad_lite.viz.animation import browser_frames, frame_steps, rasterise  # noqa: E402
-
-from test_viz import CLASSES, fake_mask_snapshots, fake_snapshots  # noqa: E402
 
 
 def noise_frames(steps, images=32, pixels=32):

@@ -13,13 +13,20 @@ the same runs and the same budget.
 - Paths: the teacher cache, the data root, a notebook's output folder and `shared_runs` come
   from `paths.series_paths`.
 - Results: `write_key_figures` leaves the few numbers the runner tabulates for a notebook.
+- Solutions: `series_runner` runs methods on the series' schedule, teacher and shared runs,
+  as the notebooks do (the worked solutions of notebooks 06 and 07 use it).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..configure import make_config
 from ..files import save_json
+from ..paths import series_paths
+from ..recipes import lesson_budget
+from ..runs.sweep import sweep
+from ..teacher import load_or_train_teacher
 
 
 def write_key_figures(out_dir, **figures) -> Path:
@@ -27,3 +34,22 @@ def write_key_figures(out_dir, **figures) -> Path:
     path = Path(out_dir) / "key_figures.json"
     save_json(path, figures)
     return path
+
+
+def series_runner(*, profile: str = "quick", device: str = "cpu", out_dir, cache_dir=None,
+                  data_root=None):
+    """(run, cfg): `run(methods, seeds=(0,), **settings)` returns the sweep rows of `methods`
+    on the series' shapes schedule (`lesson_budget(profile)`, settings laid over it), with the
+    series' teacher and in its shared runs folder, so runs a notebook made are read back;
+    `cfg` is the series' DDAD config."""
+    paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
+    budget = lesson_budget(profile)
+    cfg = make_config("shapes", "ddad", profile, device=device, **budget)
+    teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
+                                    data_root=paths["data_root"], device=device, progress=False)
+
+    def run(methods, seeds=(0,), **settings):
+        return sweep(methods, profile=profile, seeds=seeds, teacher=teacher, device=device,
+                     out_root=paths["shared_runs"], **{**budget, **settings})
+
+    return run, cfg

@@ -40,7 +40,7 @@ def grid_points(grid: dict[str, list]) -> list[dict]:
         raise UserError("a grid needs at least one setting with at least one value, e.g. "
                         "--grid bn=0.1,1,10")
     names = list(grid)
-    return [dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
 
 def grid_search(method: str, grid: dict[str, list], *, dataset: str = "shapes",
@@ -52,9 +52,9 @@ def grid_search(method: str, grid: dict[str, list], *, dataset: str = "shapes",
     points = grid_points(grid)
     configs = [[make_config(dataset, method, profile, seed=seed, progress=progress,
                             **{**overrides, **point}) for seed in seeds] for point in points]
-    points = [_typed(point, cfgs[0]) for point, cfgs in zip(points, configs)]
+    points = [_typed(point, cfgs[0]) for point, cfgs in zip(points, configs, strict=True)]
     entries = []
-    for point, point_configs in zip(points, configs):
+    for point, point_configs in zip(points, configs, strict=True):
         runs = []
         for cfg in point_configs:
             if teacher is None:

@@ -40,7 +40,7 @@ def soft_targets_figure(logits, *, temperatures=(1, 4, 10), class_names=None,
     names = list(class_names) if class_names else [str(c) for c in range(len(logits))]
     fig, axes = plt.subplots(1, len(temperatures), figsize=(4 * len(temperatures), 3.2),
                              sharey=True, squeeze=False)
-    for ax, tau in zip(axes[0], temperatures):
+    for ax, tau in zip(axes[0], temperatures, strict=True):
         p = soft_targets(logits, tau)
         entropy = float(-(p * torch.log2(p.clamp_min(1e-300))).sum())
         ax.bar(range(len(p)), p.numpy(), color=["C3" if k == int(p.argmax()) else "C0"

@@ -6,28 +6,16 @@ series' shared folder, so those the notebook made are read back. The checks are 
 `ddad_lite/lessons/replay_exercises.py`.
 """
 
-from ddad_lite.configure import make_config
-from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
-from ddad_lite.runs.sweep import sweep
-from ddad_lite.teacher import load_or_train_teacher
+from ddad_lite.lessons.series import series_runner
 from ddad_lite.viz import replay_samples_from_run
 
 
 def _runner(profile="quick", device="cpu", out_dir="runs/interactive/06_pseudo_replay",
             cache_dir=None, data_root=None, **_):
     """run(method, **settings) -> the sweep row of seed 0 on the series' schedule."""
-    paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-    budget = lesson_budget(profile)
-    cfg = make_config("shapes", "ddad", profile, device=device, **budget)
-    teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
-                                    data_root=paths["data_root"], device=device, progress=False)
-
-    def run(method, **settings):
-        return sweep([method], profile=profile, seeds=[0], teacher=teacher, device=device,
-                     out_root=paths["shared_runs"], **{**budget, **settings})[0]
-
-    return run
+    run_methods, _ = series_runner(profile=profile, device=device, out_dir=out_dir,
+                                   cache_dir=cache_dir, data_root=data_root)
+    return lambda method, **settings: run_methods([method], seeds=[0], **settings)[0]
 
 
 def solution_1(**context):

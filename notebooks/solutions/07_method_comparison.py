@@ -7,10 +7,8 @@ are read back. The checks are in `ddad_lite/lessons/comparison_exercises.py`.
 """
 
 from ddad_lite.configure import make_config
-from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
-from ddad_lite.runs.sweep import summarize, sweep
-from ddad_lite.teacher import load_or_train_teacher
+from ddad_lite.lessons.series import series_runner
+from ddad_lite.runs.sweep import summarize
 
 METHODS = ["dfad", "ddad"]
 
@@ -18,17 +16,8 @@ METHODS = ["dfad", "ddad"]
 def _runner(profile="quick", device="cpu", out_dir="runs/interactive/07_method_comparison",
             cache_dir=None, data_root=None, **_):
     """(run(methods, seeds=(0,), **settings) -> sweep rows, the series' config)."""
-    paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-    budget = lesson_budget(profile)
-    cfg = make_config("shapes", "ddad", profile, device=device, **budget)
-    teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
-                                    data_root=paths["data_root"], device=device, progress=False)
-
-    def run(methods, seeds=(0,), **settings):
-        return sweep(methods, profile=profile, seeds=seeds, teacher=teacher, device=device,
-                     out_root=paths["shared_runs"], **{**budget, **settings})
-
-    return run, cfg
+    return series_runner(profile=profile, device=device, out_dir=out_dir, cache_dir=cache_dir,
+                         data_root=data_root)
 
 
 def solution_1(**context):
