@@ -19,6 +19,7 @@ from ddad_lite.lessons.toy2d import (  # noqa: E402
     ToyGenerator,
     ToySettings,
     cloud_statistics,
+    term_gradient_norms,
     compare_methods,
     distill_toy,
     first_bn_statistics,
@@ -102,10 +103,11 @@ def test_the_three_clouds_differ(data, results):
     assert dfad["moment_error"] > 0.5  # alpha = 0: nothing holds BN_0's statistics
     assert dfad["nearest_distance"] > 3 * max(bn["nearest_distance"], ddad["nearest_distance"])
     assert dfad["inside_support"] < min(bn["inside_support"], ddad["inside_support"]) - 0.25
-    # Same initial S, G and z: the adversarial term is what moves DDAD's points off BN-only's.
+    # Same initial S, G and z: the adversarial term is what moves DDAD's points off BN-only's,
+    # by a visible part of the cloud's size (seeds 0-2: 0.5 to 1.5 of the spread).
     moved = (results["ddad"]["frames"][-1]["points"]
              - results["bn_only"]["frames"][-1]["points"]).norm(dim=1).mean()
-    assert moved > 0.02
+    assert moved > 0.4 * bn["spread"]
     assert results["ddad"]["student_acc"] > 0.8  # chance is 0.5
 
 
@@ -155,3 +157,11 @@ def test_exercise_2_accepts_the_solution_and_refuses_a_swap(teacher, results):
     swapped = dict(answer, dfad=answer["bn_only"], bn_only=answer["dfad"])
     assert verdict("01", 2, swapped)[0] is False
     assert verdict("01", 2, [1, 2, 3])[0] is False
+
+
+def test_term_gradient_norms_show_why_the_toy_weighs_d_more(teacher, results):
+    """On the toy, L_BN's gradient on G dwarfs D's at beta = 1: the reason for beta = 3."""
+    ddad = results["ddad"]
+    norms = term_gradient_norms(teacher[0], ddad["student"], ddad["generator"])
+    assert norms["grad_L_BN"] > 5 * norms["grad_D"] > 0
+    assert norms["L_BN"] >= 0 and norms["D"] >= 0

@@ -10,7 +10,12 @@ The same equations as the kit (`methods/weighted.py`), with the kit's losses
     L_S = D(S(x.detach()), T(x)),                        D = mean |s - t|  (l1)
 
 k student steps (each on a fresh z), then one generator step, per iteration. The three rows
-of the ablation: `bn_only` (alpha = 1, beta = 0), `dfad` (0, 1), `ddad` (1, 1).
+of the ablation: `bn_only` (alpha = 1, beta = 0), `dfad` (0, 1), `ddad` (1, 3). The toy's
+DDAD weighs D three times: on two moons L_BN's gradient on G is 10 to 50 times D's at
+beta = 1 (`term_gradient_norms` measures it), so at beta = 1 DDAD's cloud is BN-only's; at
+beta = 3 the adversarial term moves the points along the data; at 10 it wins and G leaves the
+data as DFAD's does. (The kit's image default, alpha = beta = 1, was chosen on `shapes`'
+validation split: docs/fidelity.md.)
 
 `compare_methods` runs all three on one teacher, seed and budget and records frames: G's
 points for a fixed z, S's class-1 probability on a grid over the box, the losses and S's
@@ -32,7 +37,7 @@ from ..losses import BNStatistics, l1_discrepancy
 from .exercises import NotYet, exercise
 
 DATA_SEED = 0  # the toy's data are the same in every run
-METHODS = {"bn_only": (1.0, 0.0), "dfad": (0.0, 1.0), "ddad": (1.0, 1.0)}  # (alpha, beta)
+METHODS = {"bn_only": (1.0, 0.0), "dfad": (0.0, 1.0), "ddad": (1.0, 3.0)}  # (alpha, beta)
 SUPPORT_RADIUS = 0.25  # a point is inside the data's support within this distance of one
 
 
@@ -111,7 +116,7 @@ class ToySettings:
     batch_size: int = 64
     student_steps: int = 5  # k
     lr_S: float = 0.01
-    lr_G: float = 0.001
+    lr_G: float = 0.01
     nz: int = 4
     bound: float | None = 3.0  # G's tanh bound (None: G's points are unbounded)
     box: float = 3.2  # the grid of S's and T's predictions covers [-box, box]^2
@@ -191,6 +196,26 @@ def compare_methods(T: nn.Module, data: dict, *, settings: ToySettings, seed: in
     budget."""
     return {name: distill_toy(T, data, alpha=a, beta=b, settings=settings, seed=seed,
                               method=name) for name, (a, b) in methods.items()}
+
+
+def term_gradient_norms(T: nn.Module, S: nn.Module, G: nn.Module, *, batch_size: int = 256,
+                        seed: int = 0) -> dict:
+    """{"L_BN": ..., "D": ..., "grad_L_BN": ..., "grad_D": ...}: the two terms of L_G on one
+    batch of G's points and the norms of their gradients on G's parameters (what alpha and
+    beta weigh against each other)."""
+    torch.manual_seed(seed)
+    params = [p for p in G.parameters() if p.requires_grad]
+    bn = BNStatistics(T)
+    x = G(torch.randn(batch_size, G.nz))
+    with bn.recording():
+        t = T(x)
+    loss_bn, disagreement = bn.loss(), l1_discrepancy(S(x), t)
+    bn.remove()
+    grads = [torch.autograd.grad(term, params, retain_graph=True)
+             for term in (loss_bn, disagreement)]
+    norms = [float(torch.sqrt(sum(g.pow(2).sum() for g in grad))) for grad in grads]
+    return {"L_BN": float(loss_bn.detach()), "D": float(disagreement.detach()),
+            "grad_L_BN": norms[0], "grad_D": norms[1]}
 
 
 # ---- where a cloud lies ----------------------------------------------------------------------

@@ -36,6 +36,7 @@ from ddad_lite.lessons.toy2d import (
     cloud_statistics,
     compare_methods,
     first_bn_statistics,
+    term_gradient_norms,
     toy_data,
     train_teacher,
 )
@@ -104,7 +105,12 @@ print(f"BN_0 running var  {var0.tolist()} | the data's var  {data['x'].var(0).to
 # | --- | ---: | ---: | --- |
 # | BN-only | 1 | 0 | the teacher's statistics |
 # | DFAD | 0 | 1 | wherever $S$ and $T$ disagree most |
-# | DDAD | 1 | 1 | both |
+# | DDAD | 1 | 3 | both |
+#
+# Why $\beta = 3$ for DDAD here: $\alpha$ and $\beta$ weigh the two terms' *gradients* on
+# $G$, and on two moons $L_{BN}$'s gradient is 10 to 50 times $D$'s (measured below), so at
+# $\beta = 1$ DDAD's cloud would be BN-only's. The image lessons use $\alpha = \beta = 1$, chosen
+# on `shapes`' validation split; every data set needs its own balance (exercise 3).
 #
 # `ddad_lite/lessons/toy2d.py` holds the loop (30 lines, with the kit's `BNStatistics` and
 # `l1_discrepancy`); `ddad_lite/methods/weighted.py` is the same two equations for images.
@@ -113,6 +119,16 @@ print(f"BN_0 running var  {var0.tolist()} | the data's var  {data['x'].var(0).to
 results = compare_methods(teacher, data, settings=settings, seed=seed)
 for name, result in results.items():
     print(f"{name:8s} S's test accuracy {result['student_acc']:.1%} ({result['wall_s']:.1f} s)")
+
+# %% [markdown]
+# The two terms of $L_G$ on one batch of DDAD's final generator, and the norms of their
+# gradients on $G$'s parameters: what $\alpha$ and $\beta$ weigh.
+
+# %%
+norms = term_gradient_norms(teacher, results["ddad"]["student"], results["ddad"]["generator"])
+print(f"L_BN {norms['L_BN']:.3f} (|grad| {norms['grad_L_BN']:.1f}),  "
+      f"D {norms['D']:.3f} (|grad| {norms['grad_D']:.2f}):  "
+      f"L_BN's gradient is {norms['grad_L_BN'] / norms['grad_D']:.0f}x D's")
 
 # %% [markdown]
 # ## What each discriminator does to the points
@@ -165,8 +181,9 @@ viz.toy_curves_figure(results, teacher_acc=teacher_acc)
 # where S and T disagree, and often for the edges of the box, where the teacher's logits are
 # largest (maximising an L1 distance of logits pays most there; notebook 03 meets the same
 # effect on images). DDAD's cloud stays on the data (its $L_{BN}$ stays near BN-only's) while
-# the adversarial term moves its points; on this toy, where the statistics alone already
-# describe the data well, DDAD's cloud stays close to BN-only's. With seed 0 every student
+# the adversarial term moves its points along it, towards where $S$ still disagrees with $T$:
+# a third cloud, on the moons like BN-only's but not BN-only's (the same $z$ lands on average
+# 0.5 to 1.5 spreads away from BN-only's point, seeds 0 to 2). With seed 0 every student
 # learns the moons, an easy task; with other seeds DFAD's generator can run into a corner of
 # the box and stay there ($\tanh$ saturates, so its gradient vanishes), and its student stays
 # near chance (seed 1: 50% after 300 iterations of `quick`). Try `seed = 1`.
@@ -197,8 +214,9 @@ answer_2 = None  # {"bn_only": ..., "dfad": ..., "ddad": ...}
 check("01", 2, answer_2)
 
 # %% [markdown]
-# **3. (open)** Raise $\beta$ in DDAD (e.g. `compare_methods(..., methods={"ddad_b10": (1.0,
-# 10.0)})`): at which $\beta$ does the cloud leave the data? And with `ToySettings(bound=None)`
+# **3. (open)** Change $\beta$ in DDAD (e.g. `compare_methods(..., methods={"ddad_b1": (1.0,
+# 1.0), "ddad_b10": (1.0, 10.0)})`): at $\beta = 1$ whose cloud is DDAD's? At which $\beta$
+# does the cloud leave the data? And with `ToySettings(bound=None)`
 # (no $\tanh$), where do DFAD's points go?
 
 # %%
