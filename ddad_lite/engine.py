@@ -269,7 +269,8 @@ class Distiller:
             raise TrainingDiverged(self.step, f"the loss {bad[0]}" if bad else "a loss")
         if parameters:
             for name, model in (("the student", self.S), ("the generator", self.G)):
-                if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+                finite = [torch.isfinite(p).all() for p in model.parameters()]
+                if finite and not bool(torch.stack(finite).all()):  # one read-back
                     raise TrainingDiverged(self.step, f"a parameter of {name}")
 
     def elapsed_wall_seconds(self) -> float:

@@ -26,11 +26,12 @@ from ddad_lite.errors import UserError
 from ddad_lite.runs.lock import LOCK_NAME
 from ddad_lite.runs.run import RUN_FILES, run_distillation
 from ddad_lite.runs.store import run_or_load
-from ddad_lite.teacher import TEACHER_FORMAT, teacher_path
+from ddad_lite.teacher import TEACHER_FORMAT, build_teacher, teacher_path
 
-# A run of a few seconds on the session's shared teacher (full-width convnet).
-TINY = dict(teacher="convnet_teacher", iterations=4, batch_size=8, student_steps=1,
-            eval_every=2, eval_size=50, snapshot_every=2, snapshot_size=4, log_every=1)
+# A run of a few seconds. Its teacher is the smoke recipe's network with random weights:
+# what these tests check does not depend on what the teacher knows, and nothing is trained.
+TINY = dict(iterations=4, batch_size=8, student_steps=1, eval_every=2, eval_size=50,
+            snapshot_every=2, snapshot_size=4, log_every=1)
 TINY_ARGS = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
 
 
@@ -39,23 +40,30 @@ def tiny_config(**overrides):
 
 
 @pytest.fixture(scope="module")
-def cli_cache(tmp_path_factory, shapes_teacher):
-    """A teacher cache where the CLI finds the shared teacher for the TINY run."""
+def random_teacher():
+    """(model, record) of an untrained teacher for the TINY run."""
+    torch.manual_seed(0)
+    return build_teacher(tiny_config().teacher_recipe).eval(), {"accuracy": None}
+
+
+@pytest.fixture(scope="module")
+def cli_cache(tmp_path_factory, random_teacher):
+    """A teacher cache where the CLI finds `random_teacher` for the TINY run."""
     cache = tmp_path_factory.mktemp("cache")
-    model, record = shapes_teacher
+    model, _ = random_teacher
     path = teacher_path(tiny_config().teacher_recipe, cache)
     torch.save({"format": TEACHER_FORMAT, "state_dict": model.state_dict(),
-                "accuracy": record["accuracy"]}, path)
+                "accuracy": None}, path)
     (cache / "MANIFEST.json").write_text(json.dumps(
-        {path.name: {"sha256": files.sha256_file(path), "accuracy": record["accuracy"]}}))
+        {path.name: {"sha256": files.sha256_file(path), "accuracy": None}}))
     return cache
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory, shapes_teacher):
+def finished(tmp_path_factory, random_teacher):
     """A finished TINY run, checkpointed at every iteration."""
     out = tmp_path_factory.mktemp("finished") / "run"
-    metrics = run_distillation(tiny_config(checkpoint_every=1), out, teacher=shapes_teacher)
+    metrics = run_distillation(tiny_config(checkpoint_every=1), out, teacher=random_teacher)
     return out, metrics
 
 
@@ -211,7 +219,7 @@ def test_a_checkpoint_that_is_not_the_kits_is_one_line_and_left_alone(
         assert folder_state(run) == before, name
 
 
-def test_run_or_load_refuses_damaged_run_files_in_one_line(tmp_path, finished, shapes_teacher):
+def test_run_or_load_refuses_damaged_run_files_in_one_line(tmp_path, finished, random_teacher):
     out, _ = finished
     for name, content in (("metrics.json", "{not json"), ("metrics.json", "[1, 2]"),
                           ("metrics.json", '{"config": 3}')):
@@ -220,13 +228,13 @@ def test_run_or_load_refuses_damaged_run_files_in_one_line(tmp_path, finished, s
         shutil.copytree(out, run)
         (run / name).write_text(content)
         with pytest.raises(UserError) as e:
-            run_or_load(tiny_config(checkpoint_every=1), run, teacher=shapes_teacher)
+            run_or_load(tiny_config(checkpoint_every=1), run, teacher=random_teacher)
         assert "\n" not in str(e.value) and "metrics" in str(e.value)
 
 
 # ---- progress kept: periodic checkpoints, leftovers, wall time ------------------------------
 
-def test_checkpoints_are_periodic_by_default(tmp_path, shapes_teacher, monkeypatch):
+def test_checkpoints_are_periodic_by_default(tmp_path, random_teacher, monkeypatch):
     """With the default flags a run killed late keeps a recent checkpoint: one is written every
     `checkpoint_minutes` (a clock that jumps two minutes per iteration stands in for time)."""
     import ddad_lite.engine as engine
@@ -244,14 +252,14 @@ def test_checkpoints_are_periodic_by_default(tmp_path, shapes_teacher, monkeypat
 
     monkeypatch.setattr(Distiller, "train_iteration", killed_at_3)
     with pytest.raises(KeyboardInterrupt):
-        run_distillation(cfg, tmp_path / "run", teacher=shapes_teacher)
+        run_distillation(cfg, tmp_path / "run", teacher=random_teacher)
     saved = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
     assert saved["step"] >= 1
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["checkpoint.pt"]
 
 
 def test_resume_cleans_orphan_temporaries_and_sums_wall_time(tmp_path, finished,
-                                                             shapes_teacher):
+                                                             random_teacher):
     out, first = finished
     run = tmp_path / "run"
     shutil.copytree(out, run)
@@ -259,7 +267,7 @@ def test_resume_cleans_orphan_temporaries_and_sums_wall_time(tmp_path, finished,
         (run / orphan).write_bytes(b"left by a killed writer")
     before = torch.load(run / "checkpoint.pt", weights_only=True)["wall_seconds"]
     metrics = run_distillation(tiny_config(checkpoint_every=1), run, resume=True,
-                               teacher=shapes_teacher)
+                               teacher=random_teacher)
     assert sorted(p.name for p in run.iterdir()) == sorted(RUN_FILES)
     assert metrics["wall_seconds"] >= round(before, 2) > 0
     assert metrics["student_acc"] == first["student_acc"]

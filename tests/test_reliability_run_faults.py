@@ -16,7 +16,12 @@ import sys
 import pytest
 import torch
 from conftest import PROJECT_ROOT
-from test_reliability_run import TINY_ARGS, cli, cli_cache  # noqa: F401 (a fixture)
+from test_reliability_run import (  # noqa: F401 (fixtures)
+    TINY_ARGS,
+    cli,
+    cli_cache,
+    random_teacher,
+)
 
 from ddad_lite.runs.run import RUN_FILES
 

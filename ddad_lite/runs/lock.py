@@ -46,7 +46,12 @@ def run_folder_lock(out):
         finally:
             _HELD[key] -= 1
         return
-    fd = _acquire(out)
+    try:
+        fd = _acquire(out)
+    except BaseException:
+        if made:
+            _remove_if_empty(out)
+        raise
     _HELD[key] = 1
     try:
         yield out
@@ -119,10 +124,14 @@ def _release(out: Path, fd: int, *, remove_folder: bool) -> None:
         pass
     os.close(fd)  # closing drops the flock
     if remove_folder:
-        try:
-            out.rmdir()  # only if empty: nothing was written
-        except OSError:
-            pass
+        _remove_if_empty(out)
+
+
+def _remove_if_empty(out: Path) -> None:
+    try:
+        out.rmdir()  # only if empty: nothing was written
+    except OSError:
+        pass
 
 
 def _holder(path: Path) -> str:
