@@ -10,8 +10,9 @@
 Every setting of a run can be given as `--set name=value` (repeatable; `distill
 --help-settings` lists them with their types and defaults for a method); the named flags
 (`--iterations`, `--alpha`, ...) are shorthands for some of them. A mistake in the input ends
-with one line on stderr naming the problem and the fix, and exit status 2; existing files are
-left as they were.
+with one line on stderr naming the problem and the fix, and exit status 2 (a malformed command
+line too); existing files are left as they were. Ctrl-C (exit 130) names the files that were
+written before it, all complete (atomic writes).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import sys
 
 from .errors import UserError
+from .files import WRITTEN, finite_json
 from .recipes import PROFILES
 
 # Named flags and the setting each one sets (the rest go through --set name=value).
@@ -29,7 +31,8 @@ NAMED_FLAGS = {"iterations": "iterations", "batch_size": "batch_size",
                "discrepancy": "discrepancy", "lr_student": "lr_student",
                "lr_generator": "lr_generator", "eval_every": "eval_every", "seed": "seed",
                "device": "device", "data_root": "data_root",
-               "checkpoint_every": "checkpoint_every"}
+               "checkpoint_every": "checkpoint_every",
+               "checkpoint_minutes": "checkpoint_minutes"}
 
 
 def _overrides(args) -> dict:
@@ -79,7 +82,7 @@ def cmd_distill(args):
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
             "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
             "images_per_second")
-    print(json.dumps({k: metrics[k] for k in keys if k in metrics}))
+    print(json.dumps(finite_json({k: metrics[k] for k in keys if k in metrics})))
 
 
 def _distill_seeds(args):
@@ -152,6 +155,15 @@ def cmd_reproduce(args):
 
 def cmd_bench(args):
     from .bench import compare, run_benchmark
+    from .configure import check_device
+
+    check_device(args.device)
+    for name in ("batch_size", "iters"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be >= 1, not "
+                            f"{getattr(args, name)}")
+    if args.warmup < 0:
+        raise UserError(f"--warmup must be >= 0, not {args.warmup}")
 
     if args.compare:
         print(json.dumps(compare(setting=args.setting, batch_size=args.batch_size,
@@ -166,11 +178,19 @@ def cmd_bench(args):
     print(json.dumps(result))
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a malformed command line is one line on stderr (exit 2), as every other
+    mistake is, instead of the usage block."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .methods import available_methods
 
-    parser = argparse.ArgumentParser(prog="python -m ddad_lite", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="python -m ddad_lite", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def run_flags(p):
@@ -220,7 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr-generator", dest="lr_generator", type=float, help="generator Adam lr")
     p.add_argument("--eval-every", dest="eval_every", type=int, help="iterations between evals")
     p.add_argument("--checkpoint-every", dest="checkpoint_every", type=int,
-                   help="iterations between checkpoints (default: only at the end)")
+                   help="iterations between checkpoints (default 0: by time only)")
+    p.add_argument("--checkpoint-minutes", dest="checkpoint_minutes", type=float,
+                   help="minutes of wall time between checkpoints (default 5; 0: off); a "
+                        "checkpoint is always written at the end")
     p.add_argument("--amp", action="store_const", const=True, default=None,
                    help="bfloat16 autocast (the quick profile uses it where bf16 is native)")
     p.add_argument("--no-amp", dest="amp", action="store_const", const=False,
@@ -286,10 +309,20 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; files already written are complete (atomic writes)",
-              file=sys.stderr)
+        print(interrupted_message(WRITTEN), file=sys.stderr)
         return 130
     return 0
+
+
+def interrupted_message(written) -> str:
+    """What Ctrl-C leaves: the files this process wrote (each complete), or that none was."""
+    if not written:
+        return "interrupted before any file was written; nothing to clean up"
+    names = list(dict.fromkeys(str(p) for p in written))
+    shown = ", ".join(names[-3:]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    resume = ("; continue the run with --resume"
+              if any(p.endswith("checkpoint.pt") for p in names) else "")
+    return f"interrupted; the files written before it are complete: {shown}{resume}"
 
 
 if __name__ == "__main__":

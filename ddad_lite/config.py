@@ -90,7 +90,10 @@ class DistillConfig:
     log_every: int = 5
     snapshot_every: int = 25
     snapshot_size: int = 32
-    checkpoint_every: int = 0  # 0: only at the end
+    # Checkpoints: every `checkpoint_every` iterations (0: off) and every `checkpoint_minutes`
+    # of wall time (0: off); always at the end. A killed run loses minutes, not the run.
+    checkpoint_every: int = 0
+    checkpoint_minutes: float = 5.0
     # Runtime.
     seed: int = 0
     device: str = "cpu"
@@ -124,7 +127,8 @@ class DistillConfig:
 
 
 # Settings that do not change what a run computes: a resumed run may change them.
-RUNTIME_FIELDS = ("progress", "device", "data_root", "checkpoint_every", "log_every")
+RUNTIME_FIELDS = ("progress", "device", "data_root", "checkpoint_every", "checkpoint_minutes",
+                  "log_every")
 
 
 def config_differences(a: DistillConfig, b: DistillConfig) -> list[str]:

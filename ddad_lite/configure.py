@@ -101,8 +101,13 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
 # Run fields that must be at least this large (0 turns the periodic ones off).
 MINIMUM = {"iterations": 1, "student_steps": 1, "batch_size": 1, "nz": 1, "ngf": 1,
            "snapshot_size": 1, "eval_every": 0, "log_every": 0, "snapshot_every": 0,
-           "checkpoint_every": 0, "seed": 0, "eval_size": 1, "val_size": 0,
-           "val_seed": 0}
+           "checkpoint_every": 0, "checkpoint_minutes": 0, "seed": 0, "eval_size": 1,
+           "val_size": 0, "val_seed": 0}
+# ... and at most this large: beyond these a run cannot fit in any memory (a batch of 2^16
+# images of 224 x 224 is already 39 GB), so the mistake is refused before any work.
+MAXIMUM = {"batch_size": 1 << 16, "snapshot_size": 1 << 12, "student_steps": 1 << 16,
+           "nz": 1 << 16, "ngf": 1 << 12, "seed": 2**63 - 1, "val_seed": 2**63 - 1}
+DEVICE_TYPES = ("cpu", "cuda", "mps")
 
 
 def _check_ranges(cfg: DistillConfig) -> None:
@@ -111,6 +116,13 @@ def _check_ranges(cfg: DistillConfig) -> None:
         value = getattr(cfg, name)
         if value is not None and value < low:
             raise UserError(f"setting {name!r} must be >= {low}, not {value}")
+    for name, high in MAXIMUM.items():
+        value = getattr(cfg, name)
+        if value is not None and value > high:
+            raise UserError(f"setting {name!r} must be <= {high}, not {value}")
+    check_device(cfg.device)
+    if cfg.amp not in (True, False, "auto"):
+        raise UserError(f"setting 'amp' must be true, false or auto, not {cfg.amp!r}")
     for name in ("lr_student", "lr_generator"):
         if getattr(cfg, name) <= 0:
             raise UserError(f"setting {name!r} must be > 0, not {getattr(cfg, name)}")
@@ -119,6 +131,29 @@ def _check_ranges(cfg: DistillConfig) -> None:
     if not all(0 < f <= 1 for f in cfg.lr_milestones):
         raise UserError(f"lr_milestones are fractions of the iterations in (0, 1], not "
                         f"{cfg.lr_milestones}")
+
+
+def check_device(device: str) -> None:
+    """One line unless `device` names a device this machine has (cpu, cuda[:N], mps): checked
+    where the settings enter, before a teacher is trained."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.type not in DEVICE_TYPES:
+        raise UserError(f"unknown device {device!r}; use cpu, cuda (or cuda:N) or mps")
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError(f"--device {device} was asked for but no CUDA device is "
+                            "available; use --device cpu")
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise UserError(f"--device {device}: this machine has "
+                            f"{torch.cuda.device_count()} CUDA device(s); use cuda:0")
+    if parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise UserError(f"--device {device} was asked for but MPS is not available; use "
+                        "--device cpu")
 
 
 def settings_help(method: str) -> list[tuple[str, str, object]]:

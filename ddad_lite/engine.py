@@ -25,7 +25,15 @@ bfloat16 autocast (changes the numbers slightly); `compile` compiles T, S and G 
 cuDNN picks its fastest kernels; and nothing reads a value back to the host except every
 `log_every` steps. The loop is seeded and deterministic on the
 CPU; a checkpoint holds models, optimisers, schedulers, the step, every RNG state and the
-config, so a resumed run continues exactly as an uninterrupted one would.
+config, so a resumed run continues exactly as an uninterrupted one would. Checkpoints are
+written every `checkpoint_every` iterations and, by default, every `checkpoint_minutes` of
+wall time, so a killed run loses minutes, not the run.
+
+Divergence: each iteration folds "every loss is finite" into one flag on the device (no
+read-back); wherever the loop reads back anyway (a log, an evaluation, a snapshot, a
+checkpoint, the end) it checks that flag and, before a checkpoint, that every parameter of S
+and G is finite. A non-finite value raises `TrainingDiverged`; the checkpoint on disk is then
+the last good one, never a NaN one.
 """
 
 from __future__ import annotations
@@ -50,14 +58,42 @@ from .optimizers import build_optimizers
 
 # What a distillation checkpoint says it is; `check_resumable` refuses any other file.
 CHECKPOINT_FORMAT = "ddad-lite/checkpoint-v1"
+# The entries a checkpoint must hold, and their kinds.
+CHECKPOINT_ENTRIES = {"config": dict, "step": int, "train_seconds": (int, float),
+                      "student": dict, "generator": dict, "opt_student": dict,
+                      "opt_generator": dict, "sched_student": dict, "sched_generator": dict,
+                      "method": dict, "rng": dict, "history": dict, "snapshots": list}
+RNG_ENTRIES = ("z", "torch", "python")
 
 
-def check_resumable(state: dict, cfg: DistillConfig) -> None:
+class TrainingDiverged(UserError):
+    """A loss or a parameter stopped being finite at iteration `step`."""
+
+    def __init__(self, step: int, what: str):
+        super().__init__(f"training diverged at iteration {step}: {what} is not finite")
+        self.step, self.what = step, what
+
+
+def check_resumable(state, cfg: DistillConfig) -> None:
     """Raise a one-line UserError unless `state` is a checkpoint of a run with `cfg`."""
+    fix = "start the run again without --resume (or in a new --out)"
+    if not isinstance(state, dict):
+        raise UserError(f"not a ddad-lite distillation checkpoint (it holds a "
+                        f"{type(state).__name__}); {fix}")
     if state.get("format") != CHECKPOINT_FORMAT:
         raise UserError("not a ddad-lite distillation checkpoint (format "
-                        f"{state.get('format')!r}); start a new run without --resume")
-    saved = DistillConfig.from_dict(state["config"])
+                        f"{state.get('format')!r}); {fix}")
+    damaged = [k for k, kind in CHECKPOINT_ENTRIES.items()
+               if not isinstance(state.get(k), kind) or isinstance(state.get(k), bool)]
+    if not damaged and any(k not in state["rng"] for k in RNG_ENTRIES):
+        damaged = ["rng"]
+    if damaged:
+        raise UserError(f"the checkpoint lacks or has damaged entries ({', '.join(damaged)}); "
+                        f"{fix}")
+    try:
+        saved = DistillConfig.from_dict(state["config"])
+    except (TypeError, ValueError, AttributeError, UserError) as e:
+        raise UserError(f"the checkpoint's config is damaged ({str(e)[:100]}); {fix}") from None
     diffs = config_differences(saved, cfg)
     if diffs:
         shown = ", ".join(f"{k}: {setting_value(saved, k)!r} -> {setting_value(cfg, k)!r}"
@@ -110,6 +146,11 @@ class Distiller:
         self.teacher_id = teacher_id  # the teacher's weights sha256, kept in checkpoints
         self.step = 0
         self.train_seconds = 0.0
+        # Wall time of earlier processes of this run (resumes), and when this one started
+        # (the caller may move it earlier, e.g. to count loading the teacher).
+        self.wall_seconds_before = 0.0
+        self.wall_started = time.perf_counter()
+        self.finite = torch.ones((), dtype=torch.bool, device=self.device)
         self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
         self.images_per_iteration = self.method.images_per_iteration()
         self.snapshots: list[dict] = []
@@ -154,6 +195,9 @@ class Distiller:
         self.S.train()
         self.G.train()
         losses = self.method.iteration(self)
+        for value in losses.values():  # on the device: no read-back here
+            if isinstance(value, torch.Tensor):
+                self.finite &= torch.isfinite(value.detach()).all()
         self.sched_S.step()
         if self.method.uses_generator:
             self.sched_G.step()
@@ -172,6 +216,7 @@ class Distiller:
         stop = cfg.iterations if until is None else min(until, cfg.iterations)
         bar = tqdm(total=cfg.iterations, initial=self.step, disable=not cfg.progress,
                    desc=f"{cfg.method} {cfg.dataset}", dynamic_ncols=True)
+        last_save = time.perf_counter()
         while self.step < stop:
             start = time.perf_counter()
             losses = self.train_iteration()
@@ -179,6 +224,13 @@ class Distiller:
                 torch.cuda.synchronize()
             self.train_seconds += time.perf_counter() - start
             bar.update(1)
+            save_now = bool(checkpoint_path) and (
+                (cfg.checkpoint_every and self._due(cfg.checkpoint_every))
+                or (cfg.checkpoint_minutes
+                    and time.perf_counter() - last_save >= 60 * cfg.checkpoint_minutes))
+            if save_now or any(self._due(every) for every in (
+                    cfg.log_every, cfg.eval_every, cfg.snapshot_every)):
+                self.check_finite(losses, parameters=save_now)
             if self._due(cfg.log_every):
                 record = {"iteration": self.step, **{k: float(v) for k, v in losses.items()},
                           "lr_student": self.opt_S.param_groups[0]["lr"]}
@@ -199,12 +251,31 @@ class Distiller:
                 self.snapshots.append(self.snapshot())
                 if callback:
                     callback(self, "snapshot")
-            if checkpoint_path and cfg.checkpoint_every and self._due(cfg.checkpoint_every):
+            if save_now:
                 self.save(checkpoint_path)
+                last_save = time.perf_counter()
         bar.close()
         if checkpoint_path:
+            self.check_finite({}, parameters=True)
             self.save(checkpoint_path)
         return self
+
+    def check_finite(self, losses: dict, *, parameters: bool) -> None:
+        """Raise TrainingDiverged if a loss since the last check (or, with `parameters`, a
+        parameter of S or G) is not finite. Reads one value back from the device."""
+        if not bool(self.finite):
+            bad = [k for k, v in losses.items()
+                   if isinstance(v, torch.Tensor) and not torch.isfinite(v).all()]
+            raise TrainingDiverged(self.step, f"the loss {bad[0]}" if bad else "a loss")
+        if parameters:
+            for name, model in (("the student", self.S), ("the generator", self.G)):
+                finite = [torch.isfinite(p).all() for p in model.parameters()]
+                if finite and not bool(torch.stack(finite).all()):  # one read-back
+                    raise TrainingDiverged(self.step, f"a parameter of {name}")
+
+    def elapsed_wall_seconds(self) -> float:
+        """Wall time of the whole run so far: earlier processes (resumes) and this one."""
+        return self.wall_seconds_before + time.perf_counter() - self.wall_started
 
     def _due(self, every: int) -> bool:
         return bool(every) and (self.step % every == 0 or self.step == self.cfg.iterations)
@@ -269,6 +340,7 @@ class Distiller:
             "teacher_id": self.teacher_id,
             "step": self.step,
             "train_seconds": self.train_seconds,
+            "wall_seconds": self.elapsed_wall_seconds(),
             "student": self.S.state_dict(),
             "generator": self.G.state_dict(),
             "opt_student": self.opt_S.state_dict(),
@@ -283,6 +355,14 @@ class Distiller:
 
     def load_state_dict(self, state: dict) -> None:
         check_resumable(state, self.cfg)
+        try:
+            self._load_checked_state(state)
+        except (KeyError, IndexError, RuntimeError, TypeError, ValueError) as e:
+            reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+            raise UserError(f"the checkpoint does not fit this run ({reason}); start the run "
+                            "again without --resume (or in a new --out)") from None
+
+    def _load_checked_state(self, state: dict) -> None:
         self.S.load_state_dict(state["student"])
         self.G.load_state_dict(state["generator"])
         self.opt_S.load_state_dict(state["opt_student"])
@@ -297,6 +377,8 @@ class Distiller:
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         self.step = state["step"]
         self.train_seconds = state["train_seconds"]
+        # Checkpoints from before wall_seconds was kept: their training time is a lower bound.
+        self.wall_seconds_before = float(state.get("wall_seconds", self.train_seconds))
         self.history = state["history"]
         self.snapshots = state["snapshots"]
 

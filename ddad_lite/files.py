@@ -10,13 +10,22 @@ stood, and no temporary file is left behind when the writer fails.
     save_torch(path, obj)       torch.save
     load_torch(path, ...)       torch.load on the CPU, tensors and plain data only
                                 (`mmap=True` maps a large tensor file instead of reading it)
+    load_json(path, ...)        json.load with a one-line error for a missing or garbage file
     sha256_file(path)           the file's sha256, as lowercase hex
+
+JSON is written strictly: a non-finite float (NaN, inf) becomes null, never a bare `NaN` token
+that other JSON readers refuse (`finite_json`). A full disk or a folder the user cannot write
+ends a writer in a one-line UserError (the temporary file removed, the old file intact), and
+`WRITTEN` lists the files this process has published, so an interrupted command can say
+truthfully what it left behind.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -27,20 +36,50 @@ from .errors import UserError
 
 CHUNK = 1 << 20
 
+# Every file this process has published through `atomic_write`, in order.
+WRITTEN: list[Path] = []
+
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+NOT_ALLOWED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
 
 def atomic_write(path: str | os.PathLike, write) -> None:
     """Call `write(tmp_path)`, then rename the temporary file onto `path` (parents are made)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise write_error(path, e) or e from None
     os.close(fd)
     try:
         write(tmp)
         publish_mode(tmp)
         os.replace(tmp, path)
+    except OSError as e:
+        error = write_error(path, e)
+        if error is None:
+            raise
+        raise error from None
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+    WRITTEN.append(path)
+
+
+def write_error(path: Path, e: OSError) -> UserError | None:
+    """The one-line UserError for an OSError met while writing `path`, or None for one that is
+    not the user's to fix (a bug or a failing device keeps its traceback)."""
+    if e.errno in FULL_DISK:
+        return UserError(f"no space left on the device while writing {path} (nothing "
+                         "half-written was kept); free some space and run the command again")
+    if e.errno in NOT_ALLOWED:
+        return UserError(f"cannot write {path} ({e.strerror}); choose a folder you can write "
+                         "to")
+    if e.errno in (errno.ENOTDIR, errno.EEXIST):
+        return UserError(f"cannot make the folder of {path}: {e.filename} is a file; choose "
+                         "another path")
+    return None
 
 
 def publish_mode(path, *, folder: bool = False) -> None:
@@ -54,7 +93,7 @@ def save_json(path, obj) -> None:
     """`obj` as indented JSON, atomically."""
     def write(tmp):
         with open(tmp, "w") as f:
-            json.dump(obj, f, indent=2, default=_json_default)
+            json.dump(finite_json(obj), f, indent=2, default=_json_default, allow_nan=False)
             f.write("\n")
 
     atomic_write(path, write)
@@ -67,7 +106,13 @@ def save_text(path, text: str) -> None:
 
 def save_torch(path, obj) -> None:
     """`torch.save(obj)`, atomically."""
-    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    def write(tmp):
+        # Through a Python file, so a full disk is an OSError (ENOSPC), not torch's
+        # "unexpected pos" RuntimeError.
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
+
+    atomic_write(path, write)
 
 
 def load_torch(path, *, what: str = "checkpoint", hint: str = "", mmap: bool = False):
@@ -82,6 +127,35 @@ def load_torch(path, *, what: str = "checkpoint", hint: str = "", mmap: bool = F
         reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
         raise UserError(f"{what} {path} is corrupted or not a torch file ({reason}); "
                         f"delete it{' and ' + hint if hint else ''}") from None
+
+
+def load_json(path, *, what: str = "file", hint: str = "", expect: type | None = dict):
+    """json.load with a one-line UserError for a missing, unreadable or garbage file, or one
+    that holds another kind of value than `expect` (a dict by default)."""
+    path = Path(path)
+    tail = f"; {hint}" if hint else ""
+    if not path.is_file():
+        raise UserError(f"{what} {path} does not exist{tail}")
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        reason = str(e).splitlines()[0][:120]
+        raise UserError(f"{what} {path} is not valid JSON ({reason}){tail}") from None
+    if expect is not None and not isinstance(value, expect):
+        raise UserError(f"{what} {path} holds a {type(value).__name__}, not a "
+                        f"{expect.__name__}{tail}")
+    return value
+
+
+def finite_json(obj):
+    """`obj` with every non-finite float (NaN, inf) replaced by None: strict JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(v) for v in obj]
+    return obj
 
 
 def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
@@ -104,5 +178,5 @@ def _json_default(o):
     if isinstance(o, Path):
         return str(o)
     if isinstance(o, torch.Tensor):
-        return o.tolist()
+        return finite_json(o.tolist())
     raise TypeError(f"cannot write {type(o).__name__} to JSON")

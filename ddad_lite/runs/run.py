@@ -29,17 +29,21 @@ All files are written atomically. Finding and reusing runs on disk (`run_or_load
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import torch
 
 from ..config import DistillConfig
 from ..data import get_dataset
 from ..data.validation import validation_split
-from ..engine import Distiller, check_resumable
+from ..engine import Distiller, TrainingDiverged, check_resumable
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
 from ..metrics import evaluate, mean_logit_norm, selected_summary
 from ..provenance import provenance
 from ..teacher import load_or_train_teacher, weights_digest
+from .lock import run_folder_lock
 
 RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json")
 
@@ -50,9 +54,33 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
 
     `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook.
     `retrained_because` is recorded in metrics.json (why an earlier run was not reused).
+
+    The run folder is made, checked writable and locked before any work (one writer at a
+    time: `runs.lock`), and temporary files a killed writer left there are removed. A run
+    whose loss or parameters stop being finite ends in one line (`engine.TrainingDiverged`):
+    its last good checkpoint is kept and metrics.json says `"status": "failed"`.
     """
     start = time.perf_counter()
     out = Path(out_dir)
+    with run_folder_lock(out):
+        remove_orphans(out)
+        with _out_of_memory_as_user_error(cfg):
+            return _run_locked(cfg, out, start=start, resume=resume, cache_dir=cache_dir,
+                               teacher=teacher, callback=callback,
+                               retrained_because=retrained_because)
+
+
+def remove_orphans(out: Path) -> list[Path]:
+    """Delete the temporary files (`.checkpoint.pt.*.tmp`, ...) of writers killed in `out`;
+    only called with the folder's lock held, so none of them is being written."""
+    orphans = [p for name in RUN_FILES for p in out.glob(f".{name}.*.tmp") if p.is_file()]
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    return orphans
+
+
+def _run_locked(cfg, out: Path, *, start, resume, cache_dir, teacher, callback,
+                retrained_because) -> dict:
     checkpoint = out / "checkpoint.pt"
     state = None
     if resume:
@@ -77,21 +105,63 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
                                    seed=cfg.val_seed)
     distiller = Distiller(cfg, teacher_model, eval_dataset=eval_dataset,
                           val_dataset=val_dataset, teacher_id=teacher_id)
+    distiller.wall_started = start  # the run's wall time counts loading the teacher
     try:
         if state is not None:
             distiller.load_state_dict(state)  # refuses a checkpoint of another config
         distiller.fit(checkpoint_path=checkpoint, callback=callback)
+    except TrainingDiverged as e:
+        raise _mark_failed(out, cfg, e) from None
     finally:
         distiller.close()  # the teacher may be reused by the caller
 
     metrics = collect_metrics(distiller, {**teacher_record, "weights_sha256": teacher_id},
-                              wall_seconds=time.perf_counter() - start)
+                              wall_seconds=distiller.elapsed_wall_seconds())
     if retrained_because:
         metrics["retrained_because"] = retrained_because
     save_json(out / "history.json", distiller.history)
     save_torch(out / "snapshots.pt", distiller.snapshots)
     save_json(out / "metrics.json", metrics)
     return metrics
+
+
+def _mark_failed(out: Path, cfg: DistillConfig, diverged: TrainingDiverged) -> UserError:
+    """Write metrics.json saying the run failed (no result in it), and return the one-line
+    error: what diverged, where, and which checkpoint is kept."""
+    kept = None
+    if (out / "checkpoint.pt").is_file():
+        try:
+            kept = load_torch(out / "checkpoint.pt").get("step")
+        except (UserError, AttributeError):
+            kept = None
+    where = (f"the last good checkpoint (iteration {kept}) is kept in {out}" if kept is not None
+             else "no checkpoint was written before it")
+    message = (f"{diverged}; {where}; lower --lr-student / --lr-generator or the loss weights "
+               "and start again")
+    save_json(out / "metrics.json", {
+        "status": "failed", "failure": message, "failed_at_iteration": diverged.step,
+        "last_good_checkpoint_iteration": kept, "dataset": cfg.dataset, "method": cfg.method,
+        "profile": cfg.profile, "seed": cfg.seed, "config": cfg.to_dict()})
+    return UserError(message)
+
+
+@contextmanager
+def _out_of_memory_as_user_error(cfg: DistillConfig):
+    """Running out of memory (a batch too large for the device) as one line."""
+    try:
+        yield
+    except (torch.cuda.OutOfMemoryError, MemoryError):
+        raise _oom(cfg) from None
+    except RuntimeError as e:
+        text = str(e)
+        if "can't allocate memory" in text or "out of memory" in text.lower():
+            raise _oom(cfg) from None
+        raise
+
+
+def _oom(cfg: DistillConfig) -> UserError:
+    return UserError(f"out of memory on {cfg.device} (batch size {cfg.batch_size}, "
+                     f"{cfg.student_steps} student steps); use a smaller --batch-size")
 
 
 def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) -> dict:
@@ -115,6 +185,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
                else "the real test split (optimistic, as published numbers; final and mean "
                     "are not selected)")
     return {
+        "status": "finished",
         "dataset": cfg.dataset,
         "method": cfg.method,
         "profile": cfg.profile,
