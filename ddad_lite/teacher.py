@@ -62,6 +62,7 @@ from .models.published import load_published
 from .paths import resolve_teacher_cache
 
 TEACHER_FORMAT = "ddad-lite/teacher-v1"
+MANIFEST = "MANIFEST.json"
 
 
 def recipe_key(recipe: TeacherConfig) -> str:
@@ -183,18 +184,24 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
     entry is refused. A cache that cannot be written is a one-line error before any training.
     """
     path = teacher_path(recipe, cache_dir)
+    cache = path.parent
+    stale = [f".{path.name}.*.tmp"]  # written only under this entry's lock
     if not retrain:
         found = _from_cache(path, recipe)
         if found is not None:
+            if any(p for pattern in stale for p in cache.glob(pattern)) and os.access(
+                    cache, os.W_OK):
+                with hold_lock(cache / f".{path.name}.lock"):
+                    for pattern in stale:
+                        remove_stale_temporaries(cache, pattern=pattern)
             return _loaded(found, device, path, recipe)
-    cache = path.parent
     with writing_into(cache, what=f"the teacher {path.name}"):
         cache.mkdir(parents=True, exist_ok=True)
     _require_writable(cache)
     with hold_lock(cache / f".{path.name}.lock",
                    waiting=f"waiting for another process training the teacher {path.name}"):
-        remove_stale_temporaries(cache, pattern=f".{path.name}.*.tmp")
-        remove_stale_temporaries(cache, pattern=f".{MANIFEST}.*.tmp")
+        for pattern in stale:  # what a killed write of this entry left
+            remove_stale_temporaries(cache, pattern=pattern)
         if not retrain:
             found = _from_cache(path, recipe, under_lock=True)
             if found is not None:
@@ -220,9 +227,6 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
                           "weights_sha256": state["weights_sha256"], "accuracy": acc,
                           "trained_now": True, "train_seconds": seconds,
                           "recipe": dataclasses.asdict(recipe)}
-
-
-MANIFEST = "MANIFEST.json"
 
 
 def _from_cache(path: Path, recipe: TeacherConfig, *, under_lock: bool = False):
@@ -298,6 +302,7 @@ def _require_writable(cache: Path) -> None:
 def _record_in_manifest(cache: Path, name: str, entry: dict) -> None:
     """Set the manifest's entry `name`, under the manifest's own lock (read, change, write)."""
     with hold_lock(cache / f".{MANIFEST}.lock"):
+        remove_stale_temporaries(cache, pattern=f".{MANIFEST}.*.tmp")  # a killed write's
         manifest = _read_manifest(cache / MANIFEST)
         manifest[name] = entry
         save_json(cache / MANIFEST, manifest)

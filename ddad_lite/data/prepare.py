@@ -41,7 +41,7 @@ from ..files import hold_lock, save_json, sha256_file, writing_into
 from ..paths import resolve_data_root
 from . import dataset_info
 from .archive import download, extract_archive, is_archive, replace_dir, verify_file
-from .storage import MANIFEST, clean_leftovers, read_manifest
+from .storage import MANIFEST, clean_leftovers, has_leftovers, read_manifest
 
 _URL_SCHEMES = ("http", "https", "file", "ftp")
 
@@ -152,7 +152,7 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
     root = resolve_data_root(root)
     folder = root / name
     manifest = _prepared(module, name, folder, source, progress=False)
-    if manifest is not None:
+    if manifest is not None and not has_leftovers(root, name):
         _say(progress, f"{name} is already prepared and verified in {folder}")
         return manifest
     with writing_into(root, what=f"the {name} dataset"):

@@ -106,6 +106,12 @@ def cached(path: str | os.PathLike, build: Callable[[], dict], *,
     return load_tensors(path, keys=keys)
 
 
+def has_leftovers(root: Path, name: str) -> bool:
+    """Whether a killed import of `name` left something under `root` (see `clean_leftovers`)."""
+    return (any(root.glob(f".{name}.work-*")) or any(root.glob(f".{name}.old-*"))
+            or any((root / ".downloads" / name).glob(".*.part")))
+
+
 def clean_leftovers(root: Path, name: str) -> list[Path]:
     """Undo what a killed import of `name` left under `root`; call it holding the import lock.
 
