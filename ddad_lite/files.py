@@ -12,6 +12,9 @@ stood, and no temporary file is left behind when the writer fails.
                                 (`mmap=True` maps a large tensor file instead of reading it)
     load_json(path, ...)        json.load with a one-line error for a missing or garbage file
     sha256_file(path)           the file's sha256, as lowercase hex
+    hold_lock(path)             an exclusive lock (`with`), released when the process dies
+    writing_into(folder, what=) an OSError while writing (full disk, read-only) -> one line
+    remove_stale_temporaries    the `.tmp` files a killed writer left in a folder
 
 JSON is written strictly: a non-finite float (NaN, inf) becomes null, never a bare `NaN` token
 that other JSON readers refuse (`finite_json`). A full disk or a folder the user cannot write
@@ -22,17 +25,24 @@ truthfully what it left behind.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
 import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 import torch
 
 from .errors import UserError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks
+    fcntl = None
 
 CHUNK = 1 << 20
 
@@ -180,3 +190,66 @@ def _json_default(o):
     if isinstance(o, torch.Tensor):
         return finite_json(o.tolist())
     raise TypeError(f"cannot write {type(o).__name__} to JSON")
+
+
+# ---------------------------------------------------------------- added for reliability (issue 18)
+
+@contextlib.contextmanager
+def hold_lock(path: str | os.PathLike, *, waiting: str = ""):
+    """Hold an exclusive advisory lock on the file `path` (made if missing) for the `with` block.
+
+    Another process asking for the same lock waits until this one leaves the block or dies (the
+    kernel drops a dead process's lock, so a kill -9 never leaves a stale lock). `waiting`, if
+    given, is printed to stderr once when the lock is busy. A folder where the lock file cannot
+    be made is a one-line `UserError`. Where `fcntl` is missing (Windows) nothing is locked.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as e:
+        raise UserError(f"cannot write in {path.parent} ({e.strerror or e}); make it writable "
+                        f"or choose another folder") from None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting:
+                    print(waiting, file=sys.stderr, flush=True)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+WRITE_FAILURES = {errno.ENOSPC: "free some space there", errno.EDQUOT: "free some space there",
+                  errno.EROFS: "the file system is read-only; choose another folder",
+                  errno.EACCES: "make it writable or choose another folder",
+                  errno.EPERM: "make it writable or choose another folder"}
+
+
+@contextlib.contextmanager
+def writing_into(folder: str | os.PathLike, *, what: str):
+    """Turn an `OSError` raised while writing `what` into `folder` into a one-line `UserError`
+    that names the folder, the reason (a full disk, a read-only folder, ...) and the fix."""
+    try:
+        yield
+    except UserError:
+        raise
+    except OSError as e:
+        fix = WRITE_FAILURES.get(e.errno, "check the free space and permissions there")
+        reason = e.strerror or (str(e).splitlines() or [type(e).__name__])[0]
+        raise UserError(f"could not write {what} in {folder} ({reason}); {fix}") from None
+
+
+def remove_stale_temporaries(folder: str | os.PathLike, *, pattern: str = ".*.tmp") -> list[Path]:
+    """Delete the temporary files `atomic_write` leaves in `folder` when its process is killed
+    (`.NAME.XXXX.tmp`); call it only while holding the folder's lock. Returns what was removed."""
+    removed = []
+    for stale in Path(folder).glob(pattern):
+        if stale.is_file() and not stale.is_symlink():
+            with contextlib.suppress(OSError):
+                stale.unlink()
+                removed.append(stale)
+    return removed

@@ -9,7 +9,13 @@ number, so every run records its teacher's accuracy and checksum beside its resu
 Two checksums, for two questions. The file's sha256 (`sha256`) guards the file: the manifest
 refuses a file that changed. The weights' sha256 (`weights_sha256`, `weights_digest`) names the
 teacher: it hashes the state dict's tensors (name, dtype, shape and bytes, in name order), not
-the file, whose bytes also hold the training time and the torch version. A teacher retrained
+the file, whose bytes also hold the torch version. The file holds no training time (that is
+in the manifest and the record), so identical weights make an identical file; it does hold
+its own `weights_sha256`, which lets a file that lost its manifest entry be verified.
+
+Several processes may share a cache: each entry is trained under a lock, so a second process
+asking for a teacher being trained waits and then loads it, and both records name the sha256
+of the one file on disk (see `load_or_train_teacher`). A teacher retrained
 to the same weights keeps its `weights_sha256`, so runs made with it are reused
 (`runs/store.py`); any other teacher gets another one, and those runs are made again.
 
@@ -27,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -39,7 +46,15 @@ from .config import TeacherConfig
 from .data import dataset_info, get_dataset
 from .data.validation import training_indices
 from .errors import UserError
-from .files import load_torch, save_json, save_torch, sha256_file
+from .files import (
+    atomic_write,
+    hold_lock,
+    load_torch,
+    remove_stale_temporaries,
+    save_json,
+    sha256_file,
+    writing_into,
+)
 from .hardware import resolve_amp
 from .metrics import accuracy, eval_loader, evaluate
 from .models import build
@@ -47,6 +62,7 @@ from .models.published import load_published
 from .paths import resolve_teacher_cache
 
 TEACHER_FORMAT = "ddad-lite/teacher-v1"
+MANIFEST = "MANIFEST.json"
 
 
 def recipe_key(recipe: TeacherConfig) -> str:
@@ -99,6 +115,9 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
     info = dataset_info(recipe.dataset)
     if info.task not in ("classification", "segmentation"):
         raise UserError(f"no teacher recipe for {recipe.dataset!r} (task {info.task})")
+    # Both splits are opened (and so checked) before any training: a damaged test file is
+    # reported now, not after the minutes of training it would otherwise follow.
+    test = eval_loader(get_dataset(recipe.dataset, "test", data_root), size=recipe.eval_size)
     torch.manual_seed(recipe.seed)
     device = torch.device(device)
     train = get_dataset(recipe.dataset, "train", data_root, **_train_kwargs(info))
@@ -139,7 +158,6 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
         bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
     model.eval()
-    test = eval_loader(get_dataset(recipe.dataset, "test", data_root), size=recipe.eval_size)
     if info.task == "segmentation":
         return model, evaluate(model, test, info=info, device=device)["miou"]
     return model, accuracy(model, test, device=device)
@@ -154,43 +172,140 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
                           device="cpu", progress=True, retrain=False):
     """The teacher for `recipe`: loaded from the cache if there, else trained and cached.
 
-    Returns (model in eval mode, record) where the record holds path, sha256 (of the file),
-    weights_sha256 (of the weights, `weights_digest`), accuracy,
-    whether it was trained now, the training time and the recipe.
+    Returns (model in eval mode, record) where the record holds path, sha256 (of the file on
+    disk), weights_sha256 (of the weights, `weights_digest`), accuracy, whether it was trained
+    now, the training time and the recipe.
+
+    A file whose manifest entry matches is loaded at once. Anything else happens under the
+    entry's lock (`.NAME.lock` in the cache): a second process asking for the same teacher
+    waits, then loads the first one's. Under the lock, a file without a manifest entry (a
+    kill between the two writes, a deleted manifest) is kept only if it verifies against the
+    weights digest stored inside it, and retrained otherwise; a file that contradicts its
+    entry is refused. A cache that cannot be written is a one-line error before any training.
     """
     path = teacher_path(recipe, cache_dir)
-    manifest_path = path.parent / "MANIFEST.json"
-    manifest = _read_manifest(manifest_path)
-    if path.exists() and not retrain:
-        digest = sha256_file(path)
-        expected = manifest.get(path.name, {}).get("sha256")
-        if expected and expected != digest:
-            raise UserError(f"teacher checkpoint {path} does not match its sha256 in "
-                            f"{manifest_path}; delete the file to retrain it")
-        model, state = load_teacher_file(path, recipe)
-        return model.to(device).eval(), {
-            "path": str(path), "sha256": digest, "weights_sha256": weights_digest(model),
-            "accuracy": state["accuracy"],
-            "trained_now": False, "train_seconds": state.get("train_seconds"),
-            "recipe": dataclasses.asdict(recipe)}
-
-    start = time.perf_counter()
-    model, acc = train_teacher(recipe, data_root=data_root, device=device, progress=progress)
-    seconds = time.perf_counter() - start
-    state = {"format": TEACHER_FORMAT, "config": dataclasses.asdict(recipe),
-             "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
-             "accuracy": acc, "train_seconds": seconds, "torch_version": str(torch.__version__)}
-    save_torch(path, state)
-    digest = sha256_file(path)
-    manifest = _read_manifest(manifest_path)  # re-read: another run may have added one
-    manifest[path.name] = {"sha256": digest, "accuracy": acc, "dataset": recipe.dataset,
-                           "model": recipe.model, "train_seconds": round(seconds, 1),
-                           "recipe": dataclasses.asdict(recipe)}
-    save_json(manifest_path, manifest)
+    cache = path.parent
+    stale = [f".{path.name}.*.tmp"]  # written only under this entry's lock
+    if not retrain:
+        found = _from_cache(path, recipe)
+        if found is not None:
+            if any(p for pattern in stale for p in cache.glob(pattern)) and os.access(
+                    cache, os.W_OK):
+                with hold_lock(cache / f".{path.name}.lock"):
+                    for pattern in stale:
+                        remove_stale_temporaries(cache, pattern=pattern)
+            return _loaded(found, device, path, recipe)
+    with writing_into(cache, what=f"the teacher {path.name}"):
+        cache.mkdir(parents=True, exist_ok=True)
+    _require_writable(cache)
+    with hold_lock(cache / f".{path.name}.lock",
+                   waiting=f"waiting for another process training the teacher {path.name}"):
+        for pattern in stale:  # what a killed write of this entry left
+            remove_stale_temporaries(cache, pattern=pattern)
+        if not retrain:
+            found = _from_cache(path, recipe, under_lock=True)
+            if found is not None:
+                return _loaded(found, device, path, recipe)
+        start = time.perf_counter()
+        model, acc = train_teacher(recipe, data_root=data_root, device=device,
+                                   progress=progress)
+        seconds = time.perf_counter() - start
+        weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        # No time or host in the file: identical weights give an identical file (and sha256).
+        state = {"format": TEACHER_FORMAT, "config": dataclasses.asdict(recipe),
+                 "state_dict": weights, "accuracy": acc,
+                 "weights_sha256": weights_digest(weights),
+                 "torch_version": str(torch.__version__)}
+        with writing_into(cache, what=f"the teacher {path.name}"):
+            atomic_write(path, lambda tmp: _save_reproducibly(state, tmp))
+            digest = sha256_file(path)
+            _record_in_manifest(cache, path.name, {
+                "sha256": digest, "accuracy": acc, "dataset": recipe.dataset,
+                "model": recipe.model, "train_seconds": round(seconds, 1),
+                "recipe": dataclasses.asdict(recipe)})
     return model.eval(), {"path": str(path), "sha256": digest,
-                          "weights_sha256": weights_digest(state["state_dict"]), "accuracy": acc,
+                          "weights_sha256": state["weights_sha256"], "accuracy": acc,
                           "trained_now": True, "train_seconds": seconds,
                           "recipe": dataclasses.asdict(recipe)}
+
+
+def _from_cache(path: Path, recipe: TeacherConfig, *, under_lock: bool = False):
+    """(model, file sha256, accuracy, train_seconds) of a trusted cached file, else None.
+
+    Without the lock only a file that matches its manifest entry is trusted (anything else may
+    be a write in progress). Under the lock a mismatch is a one-line `UserError`; a file with
+    no entry is verified by its stored weights digest, entered in the manifest if it passes,
+    and otherwise left to be retrained.
+    """
+    if not path.is_file():
+        return None
+    entry = _read_manifest(path.parent / MANIFEST).get(path.name)
+    digest = sha256_file(path)
+    if entry is not None:
+        if entry["sha256"] != digest:
+            if not under_lock:
+                return None  # perhaps another process is between its two writes: ask the lock
+            raise UserError(f"teacher checkpoint {path} does not match its sha256 in "
+                            f"{path.parent / MANIFEST}; delete the file to retrain it")
+        model, state = load_teacher_file(path, recipe)
+        return model, digest, state["accuracy"], entry.get("train_seconds")
+    if not under_lock:
+        return None
+    verified = _verify(path, recipe)
+    if verified is None:
+        return None
+    model, state = verified
+    _record_in_manifest(path.parent, path.name, {
+        "sha256": digest, "accuracy": state["accuracy"], "dataset": recipe.dataset,
+        "model": recipe.model, "train_seconds": None, "recipe": dataclasses.asdict(recipe),
+        "verified_without_entry": True})
+    return model, digest, state["accuracy"], None
+
+
+def _verify(path: Path, recipe: TeacherConfig):
+    """(model, state) if `path` is the kit's teacher for `recipe` and its weights match the
+    digest stored with them; None otherwise (damaged, foreign, or of another recipe)."""
+    try:
+        model, state = load_teacher_file(path, recipe)
+    except UserError:
+        return None
+    same_recipe = (json.dumps(state.get("config"), sort_keys=True, default=list)
+                   == json.dumps(dataclasses.asdict(recipe), sort_keys=True, default=list))
+    if (state.get("format") != TEACHER_FORMAT or not same_recipe
+            or state.get("weights_sha256") != weights_digest(model)):
+        return None
+    return model, state
+
+
+def _loaded(found, device, path: Path, recipe: TeacherConfig):
+    model, digest, accuracy, seconds = found
+    return model.to(device).eval(), {
+        "path": str(path), "sha256": digest, "weights_sha256": weights_digest(model),
+        "accuracy": accuracy, "trained_now": False, "train_seconds": seconds,
+        "recipe": dataclasses.asdict(recipe)}
+
+
+def _save_reproducibly(state: dict, tmp: str) -> None:
+    # torch.save given a file name stores that name (here a random temporary one) inside the
+    # archive; given an open file it stores a fixed one, so equal states give equal bytes.
+    with open(tmp, "wb") as f:
+        torch.save(state, f)
+
+
+def _require_writable(cache: Path) -> None:
+    """A one-line `UserError`, before any training, if nothing can be written in `cache`."""
+    if not os.access(cache, os.W_OK | os.X_OK):
+        raise UserError(f"the teacher cache {cache} is not writable; make it writable or "
+                        f"choose another cache (--cache-dir or $DDAD_CACHE)")
+
+
+def _record_in_manifest(cache: Path, name: str, entry: dict) -> None:
+    """Set the manifest's entry `name`, under the manifest's own lock (read, change, write)."""
+    with hold_lock(cache / f".{MANIFEST}.lock"):
+        remove_stale_temporaries(cache, pattern=f".{MANIFEST}.*.tmp")  # a killed write's
+        manifest = _read_manifest(cache / MANIFEST)
+        manifest[name] = entry
+        save_json(cache / MANIFEST, manifest)
 
 
 def load_teacher_file(path, recipe: TeacherConfig):
@@ -199,8 +314,14 @@ def load_teacher_file(path, recipe: TeacherConfig):
     state = load_torch(path, what="teacher checkpoint", hint="run the teacher command again")
     model = build_teacher(recipe)
     if isinstance(state, dict) and state.get("format") == TEACHER_FORMAT:
+        weights, accuracy = state.get("state_dict"), state.get("accuracy")
+        if (not isinstance(weights, dict)
+                or not all(isinstance(v, torch.Tensor) for v in weights.values())
+                or not (accuracy is None or isinstance(accuracy, (int, float)))):
+            raise UserError(f"teacher checkpoint {path} is damaged (no state dict of tensors or "
+                            f"no accuracy); delete it and run the teacher command again")
         try:
-            model.load_state_dict(state["state_dict"])
+            model.load_state_dict(weights)
         except RuntimeError as e:
             first = str(e).splitlines()[0]
             raise UserError(f"teacher checkpoint {path} does not fit model {recipe.model!r} "
@@ -216,10 +337,22 @@ def load_teacher_file(path, recipe: TeacherConfig):
 
 
 def _read_manifest(path: Path) -> dict:
+    """The cache's manifest, `{file name: {"sha256": hex, ...}}`, or a one-line `UserError`."""
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
-        raise UserError(f"teacher manifest {path} is not valid JSON; delete it and the "
-                        "teachers beside it to retrain them") from None
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return _bad_manifest(path, f"not valid JSON: {type(e).__name__}")
+    if not isinstance(manifest, dict):
+        return _bad_manifest(path, f"a JSON {type(manifest).__name__}, not an object")
+    for name, entry in manifest.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            return _bad_manifest(path, f"its entry {name!r} has no sha256")
+    return manifest
+
+
+def _bad_manifest(path: Path, reason: str):
+    raise UserError(f"teacher manifest {path} is damaged ({reason}); delete it (each teacher "
+                    f"beside it is then checked against its own weights digest, and retrained "
+                    f"if it fails)")

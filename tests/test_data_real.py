@@ -160,7 +160,9 @@ def caltech_files(counts=(5, 4, 6), prefix="caltech101/") -> dict:
 
 
 def listing(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+    """What a data root holds, less the import locks (`.NAME.lock`, kept on purpose)."""
+    return sorted(p.name for p in root.iterdir()
+                  if not p.name.endswith(".lock")) if root.exists() else []
 
 
 def one_line(err) -> str:

@@ -9,7 +9,11 @@ folder that a later run would mistake for data:
   `target`, refusing members that would land outside it (absolute paths, `..`, links,
   devices), and renames the sibling onto `target` only when every member was read in full.
   Reading in full is what checks the archive's own integrity: zip checks each member's CRC-32,
-  gzip the CRC-32 of the whole stream.
+  gzip the CRC-32 of the whole stream. Members are streamed to disk in 1 MiB blocks, never
+  held whole in memory, and capped (`Caps`): at most `max_members` members and `max_bytes`
+  bytes in all (and no more than the free space of the target's disk), and no member (nor the
+  whole of a tar) expanding more than `max_ratio` times over its compressed size, which is
+  how a zip bomb looks (zeros compress a thousandfold; images hardly at all).
 - `replace_dir(src, dst)` swaps a finished folder onto `dst`, replacing an old one.
 
 Any problem with the user's file or URL is a one-line `UserError`.
@@ -35,6 +39,54 @@ from ..errors import UserError
 from ..files import CHUNK, file_digest, publish_mode
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Limits on what one extraction may write. Ratios count only above `ratio_floor` bytes,
+    so small, very compressible files (text, masks) pass."""
+
+    max_bytes: int = 64 << 30
+    max_members: int = 1_000_000
+    max_ratio: float = 200.0
+    ratio_floor: int = 16 << 20
+
+
+DEFAULT_CAPS = Caps()
+
+
+class _Budget:
+    """Counts the members and bytes an extraction writes and refuses once a cap is passed."""
+
+    def __init__(self, archive: Path, into: Path, caps: Caps):
+        self.archive, self.caps, self.members, self.bytes = archive, caps, 0, 0
+        self.limit = min(caps.max_bytes, shutil.disk_usage(into).free)
+        self.packed = max(archive.stat().st_size, 1)
+
+    def refuse(self, what: str):
+        raise UserError(f"refusing to extract {self.archive}: {what}; if the archive is "
+                        f"trusted, extract it by hand and pass the folder with --from")
+
+    def member(self, name: str, size: int, packed: int | None = None) -> None:
+        """Count one member of `size` bytes (`packed` compressed) before writing it."""
+        self.members += 1
+        if self.members > self.caps.max_members:
+            self.refuse(f"it holds more than {self.caps.max_members:,} members")
+        self.add(size)
+        if packed is not None and size > self.caps.ratio_floor and size > (
+                self.caps.max_ratio * max(packed, 1)):
+            self.refuse(f"member {name!r} expands {size / max(packed, 1):,.0f} times "
+                        f"(a zip bomb?)")
+
+    def add(self, size: int) -> None:
+        self.bytes += size
+        if self.bytes > self.limit:
+            where = ("the free space" if self.limit < self.caps.max_bytes
+                     else f"the cap of {self.caps.max_bytes / 2**30:g} GiB")
+            self.refuse(f"its members add up to more than {where} ({self.limit / 2**20:,.0f} "
+                        f"MiB)")
+        if self.bytes > self.caps.ratio_floor and self.bytes > self.caps.max_ratio * self.packed:
+            self.refuse(f"it expands more than {self.caps.max_ratio:g} times (a bomb?)")
 
 
 @dataclass(frozen=True)
@@ -135,9 +187,13 @@ def _safe_member(name: str, archive: Path) -> PurePosixPath:
     return path
 
 
-def _extract_zip(archive: Path, into: Path) -> None:
+def _extract_zip(archive: Path, into: Path, budget: _Budget) -> None:
     with zipfile.ZipFile(archive) as zf:
-        for info in zf.infolist():
+        infos = zf.infolist()
+        for info in infos:  # every cap is checked before anything is written
+            if not info.is_dir():
+                budget.member(info.filename, info.file_size, info.compress_size)
+        for info in infos:
             rel = _safe_member(info.filename, archive)
             out = into / rel
             if info.is_dir():
@@ -148,12 +204,13 @@ def _extract_zip(archive: Path, into: Path) -> None:
                 raise UserError(f"refusing to extract {archive}: member {info.filename!r} is "
                                 f"not a regular file; use an archive of plain files")
             out.parent.mkdir(parents=True, exist_ok=True)
-            # Reading a member to its end checks its CRC-32 (BadZipFile on a mismatch).
+            # Reading a member to its end checks its CRC-32 (BadZipFile on a mismatch); zipfile
+            # stops at the announced size, so a member cannot write more than was counted.
             with zf.open(info) as src, open(out, "wb") as dst:
                 shutil.copyfileobj(src, dst, CHUNK)
 
 
-def _extract_tar(archive: Path, into: Path) -> None:
+def _extract_tar(archive: Path, into: Path, budget: _Budget) -> None:
     with tarfile.open(archive, "r:*") as tf:
         for member in tf:
             rel = _safe_member(member.name, archive)
@@ -161,6 +218,7 @@ def _extract_tar(archive: Path, into: Path) -> None:
             if member.isdir():
                 out.mkdir(parents=True, exist_ok=True)
             elif member.isfile():
+                budget.member(member.name, member.size)  # the whole tar's ratio is checked
                 out.parent.mkdir(parents=True, exist_ok=True)
                 src = tf.extractfile(member)
                 with src, open(out, "wb") as dst:
@@ -173,11 +231,13 @@ def _extract_tar(archive: Path, into: Path) -> None:
             pass
 
 
-def extract_archive(archive: str | os.PathLike, target: str | os.PathLike) -> Path:
+def extract_archive(archive: str | os.PathLike, target: str | os.PathLike, *,
+                    caps: Caps = DEFAULT_CAPS) -> Path:
     """Unpack a zip or tar(.gz/.bz2/.xz) into `target` (which must not exist yet), atomically.
 
     The members go into a temporary sibling of `target` that is renamed onto it at the end;
-    on any failure the sibling is removed and a `UserError` names the archive.
+    on any failure (a cap of `caps` passed included) the sibling is removed and a `UserError`
+    names the archive.
     """
     archive, target = Path(archive), Path(target)
     if target.exists():
@@ -185,10 +245,11 @@ def extract_archive(archive: str | os.PathLike, target: str | os.PathLike) -> Pa
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.part-"))
     try:
+        budget = _Budget(archive, tmp, caps)
         if zipfile.is_zipfile(archive):
-            _extract_zip(archive, tmp)
+            _extract_zip(archive, tmp, budget)
         elif tarfile.is_tarfile(archive):
-            _extract_tar(archive, tmp)
+            _extract_tar(archive, tmp, budget)
         else:
             raise UserError(f"{archive} is neither a zip nor a tar archive; pass a .zip, "
                             f".tar or .tar.gz file, or an extracted folder")

@@ -111,42 +111,74 @@ def _check_classes(found, where: str, name: str, classes: tuple) -> None:
                         f"{missing[:3]}, unexpected {extra[:3]}); use {name}'s class names")
 
 
+# A 32x32 image file is a few kilobytes; a member announcing more is not a CIFAR image.
+MAX_IMAGE_MEMBER_BYTES = 1 << 20
+
+
 def import_cifar_zip(archive: Path, out: Path, *, name: str, classes: tuple,
                      progress: bool = True) -> dict | None:
     """Decode a class-folder zip straight from the archive; None if it has no class folders.
 
     Writing 60,000 tiny files to disk takes far longer than decoding them, so the images are
-    read from the zip itself; reading a member in full checks its CRC-32.
+    read from the zip itself, one member at a time and never more than
+    `MAX_IMAGE_MEMBER_BYTES` of one; reading a member in full checks its CRC-32. A damaged or
+    truncated zip is a one-line `UserError`.
     """
-    with zipfile.ZipFile(archive) as zf:
-        members: dict[str, dict[str, list]] = {s: {} for s in SPLITS}
-        for info in zf.infolist():
-            parts = PurePosixPath(info.filename).parts
-            if (info.is_dir() or len(parts) < 3 or parts[-3] not in SPLITS
-                    or any(p.startswith((".", "__MACOSX")) for p in parts)
-                    or PurePosixPath(parts[-1]).suffix.lower() not in IMAGE_EXTENSIONS):
-                continue
-            members[parts[-3]].setdefault(parts[-2], []).append(info)
-        if not all(members.values()):
-            return None
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            return _import_zip(zf, archive, out, name=name, classes=classes, progress=progress)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError,
+            NotImplementedError, UnicodeDecodeError) as e:
+        raise UserError(f"{archive} is corrupted or truncated ({type(e).__name__}: "
+                        f"{str(e).splitlines()[0] if str(e) else 'unreadable'}); fetch it "
+                        f"again") from None
 
-        def read(info):
-            try:
-                data = io.BytesIO(zf.read(info))
-            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-                raise UserError(f"{archive} is corrupted ({e}); fetch it again") from None
-            data.name = f"{archive.name}:{info.filename}"
-            return read_rgb(data, expect=(32, 32))
 
-        out_data = {}
-        for split in SPLITS:
-            _check_classes(members[split], f"{archive.name}:{split}/", name, classes)
-            infos = [(i, m) for i, c in enumerate(classes)
-                     for m in sorted(members[split][c], key=lambda m: m.filename)]
-            if progress:
-                print(f"  decoding {len(infos)} {split} images", file=sys.stderr, flush=True)
-            images = decode_all([m for _, m in infos], read, workers=1)
-            out_data[split] = (images, torch.tensor([i for i, _ in infos], dtype=torch.int64))
+def _class_members(zf: zipfile.ZipFile, archive: Path) -> dict[str, dict[str, list]]:
+    """{split: {class: [ZipInfo of an image]}} for `split/class/image` members at any depth."""
+    members: dict[str, dict[str, list]] = {s: {} for s in SPLITS}
+    for info in zf.infolist():
+        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        if (info.is_dir() or len(parts) < 3 or parts[-3] not in SPLITS
+                or any(p.startswith("__MACOSX") for p in parts)
+                or parts[-1].startswith(".")
+                or PurePosixPath(parts[-1]).suffix.lower() not in IMAGE_EXTENSIONS):
+            continue
+        if any(p.startswith(".") for p in parts[:-3]):
+            continue  # inside a hidden folder higher up
+        if parts[-2].startswith("."):
+            raise UserError(f"{archive.name}: class folder {'/'.join(parts[:-1])!r} holds images "
+                            f"but its name starts with a dot (a hidden folder); rename it in "
+                            f"the archive")
+        if info.file_size > MAX_IMAGE_MEMBER_BYTES:
+            raise UserError(f"{archive.name}: member {info.filename!r} announces "
+                            f"{info.file_size:,} bytes, far more than a 32x32 image; this is "
+                            f"not a CIFAR archive")
+        members[parts[-3]].setdefault(parts[-2], []).append(info)
+    return members
+
+
+def _import_zip(zf: zipfile.ZipFile, archive: Path, out: Path, *, name: str, classes: tuple,
+                progress: bool) -> dict | None:
+    members = _class_members(zf, archive)
+    if not all(members.values()):
+        return None
+
+    def read(info):
+        with zf.open(info) as member:  # stops at the announced size, checked above
+            data = io.BytesIO(member.read(MAX_IMAGE_MEMBER_BYTES + 1))
+        data.name = f"{archive.name}:{info.filename}"
+        return read_rgb(data, expect=(32, 32))
+
+    out_data = {}
+    for split in SPLITS:
+        _check_classes(members[split], f"{archive.name}:{split}/", name, classes)
+        infos = [(i, m) for i, c in enumerate(classes)
+                 for m in sorted(members[split][c], key=lambda m: m.filename)]
+        if progress:
+            print(f"  decoding {len(infos)} {split} images", file=sys.stderr, flush=True)
+        images = decode_all([m for _, m in infos], read, workers=1)
+        out_data[split] = (images, torch.tensor([i for i, _ in infos], dtype=torch.int64))
     return _save(out_data, out, name=name, classes=classes)
 
 

@@ -37,17 +37,35 @@ def write_files(out: Path, lists: dict, **extra) -> dict:
 
 
 def read_files(folder: Path) -> dict:
+    """`files.json`, checked to be an object whose split entries are lists of pairs."""
     try:
-        with open(folder / FILES) as f:
-            return json.load(f)
+        with open(folder / FILES, encoding="utf-8") as f:
+            doc = json.load(f)
     except (OSError, ValueError) as e:
         raise UserError(f"cannot read {folder / FILES} ({type(e).__name__}); prepare the "
                         f"dataset again") from None
+    lists = ([v for k, v in doc.items() if k != "classes" and isinstance(v, list)]
+             if isinstance(doc, dict) else None)
+    if lists is None or not all(isinstance(pair, list) and len(pair) == 2
+                                for v in lists for pair in v):
+        raise UserError(f"{folder / FILES} is not a list of files per split (it holds a JSON "
+                        f"{type(doc).__name__} of another shape); prepare the dataset again")
+    return doc
 
 
 def split_sizes(folder: Path, splits) -> dict:
     files = read_files(folder)
+    missing = [s for s in splits if not isinstance(files.get(s), list)]
+    if missing:
+        raise UserError(f"{folder / FILES} lists no {missing[0]} split; prepare the dataset "
+                        f"again")
     return {s: len(files[s]) for s in splits}
+
+
+def split_pairs(folder: Path, split: str) -> list:
+    """The split's `[path, label]` or `[image, mask]` pairs from `files.json`."""
+    split_sizes(folder, (split,))
+    return read_files(folder)[split]
 
 
 def pair_files(tree: Path, images_dir: str, masks_dir: str, *, split: str, name: str) -> list:
@@ -66,7 +84,7 @@ def pair_files(tree: Path, images_dir: str, masks_dir: str, *, split: str, name:
 def classification_cache(folder: Path, split: str, size: int) -> dict:
     """`{"images": uint8 (N, 3, size, size), "labels": int64 (N,)}` for the split, cached."""
     def build():
-        pairs = read_files(folder)[split]
+        pairs = split_pairs(folder, split)
         paths = [folder / p for p, _ in pairs]
         images = decode_all(paths, lambda p: read_rgb(p, size=(size, size)))
         return {"images": images, "labels": torch.tensor([y for _, y in pairs])}
@@ -77,7 +95,7 @@ def classification_cache(folder: Path, split: str, size: int) -> dict:
 def segmentation_cache(folder: Path, split: str, size: int) -> dict:
     """`{"images": uint8 (N, 3, H, W), "masks": uint8 (N, H, W)}`, shorter side `size`."""
     def build():
-        pairs = read_files(folder)[split]
+        pairs = split_pairs(folder, split)
         from PIL import Image
 
         with Image.open(folder / pairs[0][0]) as im:
@@ -86,7 +104,7 @@ def segmentation_cache(folder: Path, split: str, size: int) -> dict:
         masks = decode_all([folder / m for _, m in pairs], lambda p: read_mask(p, size=wh))
         return {"images": images, "masks": masks}
 
-    return cached(folder / f"cache_{split}_{size}.pt", build)
+    return cached(folder / f"cache_{split}_{size}.pt", build, keys=("images", "masks"))
 
 
 def load_classification(info, split: str, root, *, image_size: int,

@@ -3,6 +3,11 @@
 Decoding is the slow part of importing a dataset, so it happens once (at `prepare`, or the
 first time a new size is asked for) and the result is kept as a uint8 tensor file. PIL
 releases the GIL while it decodes and resizes, so a thread pool uses every core.
+
+Guards: an image whose header announces more than `MAX_PIXELS` pixels (a decompression bomb:
+a few kilobytes of PNG that would decode to gigabytes) is refused before it is decoded, and a
+class folder whose name starts with a dot but holds images (`...`, `.cats`) is refused rather
+than skipped as hidden, so no class is ever dropped without a word.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from torchvision.transforms.functional import pil_to_tensor
 
 from ..errors import UserError
 
+# Far above any dataset image of the kit (CamVid frames are 960x720), far below a bomb.
+MAX_PIXELS = 64 * 1024 * 1024
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".ppm", ".tif", ".tiff", ".webp")
 
 
@@ -30,17 +38,43 @@ def list_images(folder: Path) -> list[Path]:
 
 
 def class_folders(split_dir: Path) -> dict[str, list[Path]]:
-    """`{class name: sorted image files}` for a `split_dir/<class>/*` tree."""
-    return {d.name: list_images(d) for d in sorted(split_dir.iterdir())
-            if d.is_dir() and not d.name.startswith(".")}
+    """`{class name: sorted image files}` for a `split_dir/<class>/*` tree.
+
+    Hidden folders (a name starting with a dot) are skipped unless they hold images: then the
+    name is refused, since skipping it would drop a class silently."""
+    found = {}
+    for d in sorted(split_dir.iterdir()):
+        if not d.is_dir() or d.is_symlink():
+            continue
+        if d.name.startswith("."):
+            if list_images(d):
+                raise UserError(f"class folder {d} holds images but its name {d.name!r} starts "
+                                f"with a dot (a hidden folder); rename it or remove it")
+            continue
+        found[d.name] = list_images(d)
+    return found
 
 
-def _open(path, mode: str | None) -> Image.Image:
-    """The decoded image, converted to `mode` unless it is None."""
+def check_pixels(size: tuple[int, int], name) -> None:
+    """Raise `UserError` for an image larger than `MAX_PIXELS` (checked from its header)."""
+    if size[0] * size[1] > MAX_PIXELS:
+        raise UserError(f"image {name} claims {size[0]}x{size[1]} pixels, more than "
+                        f"{MAX_PIXELS:,} (a decompression bomb?); remove it or shrink it")
+
+
+def _open(path, mode: str | None, *, expect: tuple[int, int] | None = None) -> Image.Image:
+    """The decoded image, converted to `mode` unless it is None; its size is checked against
+    `MAX_PIXELS` and `expect` (W, H) from the header, before anything is decoded."""
+    name = getattr(path, "name", path)
     try:
         with Image.open(path) as im:
+            check_pixels(im.size, name)
+            if expect is not None and im.size != expect:
+                raise UserError(f"image {name} is {im.size[0]}x{im.size[1]}, expected "
+                                f"{expect[0]}x{expect[1]}; this is not the expected dataset")
             return im.convert(mode) if mode not in (None, im.mode) else im.copy()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as e:
         raise UserError(f"cannot decode image {getattr(path, 'name', path)} "
                         f"({type(e).__name__}); the file is "
                         f"corrupted, replace it or import the dataset again") from None
@@ -61,11 +95,7 @@ def read_rgb(path, *, size: tuple[int, int] | None = None,
 
     `expect` = (W, H) checks the decoded size instead, for datasets of a fixed size.
     """
-    im = _open(path, "RGB")
-    if expect is not None and im.size != expect:
-        raise UserError(f"image {getattr(path, 'name', path)} is {im.size[0]}x{im.size[1]}, "
-                        f"expected "
-                        f"{expect[0]}x{expect[1]}; this is not the expected dataset")
+    im = _open(path, "RGB", expect=expect)
     if size is not None and im.size != size:
         im = im.resize(size, Image.BILINEAR)
     return pil_to_tensor(im)

@@ -15,7 +15,14 @@ The steps, each of which fails with a one-line `UserError` and leaves nothing be
    folder onto `<root>/<name>/`.
 
 Preparing again is a no-op when the prepared copy is intact and the source is the same one;
-a different source archive replaces it.
+a different source archive replaces it, and so does any source when the prepared copy is
+damaged (a garbage `MANIFEST.json` included), so `prepare` is always the repair.
+
+Reliability: one import of a name at a time (a lock file `<root>/.NAME.lock`; a second
+process waits, then finds the first one's copy); what a killed import left (staging folders,
+an old copy moved aside by the swap) is cleaned up or put back by the next one
+(`storage.clean_leftovers`); a folder source holding a symlinked folder is refused rather than
+followed; a full disk or a read-only data root is a one-line error, with nothing half-written.
 """
 
 from __future__ import annotations
@@ -30,11 +37,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..errors import UserError
-from ..files import save_json, sha256_file
+from ..files import hold_lock, save_json, sha256_file, writing_into
 from ..paths import resolve_data_root
 from . import dataset_info
 from .archive import download, extract_archive, is_archive, replace_dir, verify_file
-from .storage import MANIFEST, read_manifest
+from .storage import MANIFEST, clean_leftovers, has_leftovers, read_manifest
 
 _URL_SCHEMES = ("http", "https", "file", "ftp")
 
@@ -97,12 +104,40 @@ def _fetch(module, name: str, source: str | None, downloads: Path, progress: boo
         return path, {"source_kind": "url", "source": source, **_verify_known(module, path)}
     path = Path(source).expanduser().resolve()
     if path.is_dir():
+        refuse_linked_folders(path)
         return path, {"source_kind": "folder", "source": str(path), "source_sha256": None}
     if not path.is_file():
         raise UserError(f"--from {source}: no such file or folder; pass the path of the "
                         f"downloaded archive or of its extracted folder")
     _say(progress, f"verifying {path}")
     return path, {"source_kind": "file", "source": str(path), **_verify_known(module, path)}
+
+
+def refuse_linked_folders(src: Path) -> None:
+    """Raise `UserError` if a folder inside `src` is a symbolic link (it is never followed: a
+    link could pull any folder of the machine into the data root)."""
+    for folder, subfolders, _ in os.walk(src):
+        for sub in subfolders:
+            if os.path.islink(os.path.join(folder, sub)):
+                raise UserError(f"--from {src}: {Path(folder, sub)} is a symbolic link to a "
+                                f"folder, which is not followed; copy the folder there or "
+                                f"pass an archive")
+
+
+def _prepared(module, name: str, folder: Path, source: str | None, progress: bool):
+    """The manifest of an intact copy of the same source in `folder`, else None."""
+    if not (folder / MANIFEST).is_file():
+        return None
+    try:
+        manifest = read_manifest(folder)
+    except UserError as e:
+        _say(progress, f"{e}; importing again")
+        return None
+    if _intact(module, folder, manifest) and _same_source(source, manifest):
+        _say(progress, f"{name} is already prepared and verified in {folder}")
+        return manifest
+    _say(progress, f"{folder} is incomplete or from another source; importing again")
+    return None
 
 
 def prepare_dataset(name: str, source: str | None = None, root: str | None = None, *,
@@ -115,16 +150,27 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
         return {"name": name, "embedded": True, "message": message}
     module = _module(name)
     root = resolve_data_root(root)
-    root.mkdir(parents=True, exist_ok=True)
     folder = root / name
+    manifest = _prepared(module, name, folder, source, progress=False)
+    if manifest is not None and not has_leftovers(root, name):
+        _say(progress, f"{name} is already prepared and verified in {folder}")
+        return manifest
+    with writing_into(root, what=f"the {name} dataset"):
+        root.mkdir(parents=True, exist_ok=True)
+    with hold_lock(root / f".{name}.lock",
+                   waiting=f"waiting for another process preparing {name} in {root}"):
+        with writing_into(root, what=f"the {name} dataset"):
+            clean_leftovers(root, name)
+            manifest = _prepared(module, name, folder, source, progress)
+            if manifest is None:
+                manifest = _import(module, info, name, source, root, progress)
+    _say(progress, f"{name} prepared in {folder}: {manifest['splits']}")
+    return manifest
 
-    if (folder / MANIFEST).is_file():
-        manifest = read_manifest(folder)
-        if _intact(module, folder, manifest) and _same_source(source, manifest):
-            _say(progress, f"{name} is already prepared and verified in {folder}")
-            return manifest
-        _say(progress, f"{folder} is incomplete or from another source; importing again")
 
+def _import(module, info, name: str, source: str | None, root: Path, progress: bool) -> dict:
+    """Fetch, import into a staging folder, write the manifest, swap it onto `root/name`."""
+    folder = root / name
     path, facts = _fetch(module, name, source, root / ".downloads" / name, progress)
     work = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.work-"))
     try:
@@ -157,7 +203,6 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
         replace_dir(out, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _say(progress, f"{name} prepared in {folder}: {manifest['splits']}")
     return manifest
 
 
