@@ -19,11 +19,11 @@ from ddad_lite.lessons.toy2d import (  # noqa: E402
     ToyGenerator,
     ToySettings,
     cloud_statistics,
-    term_gradient_norms,
     compare_methods,
     distill_toy,
     first_bn_statistics,
     mlp_student,
+    term_gradient_norms,
     toy_data,
     train_teacher,
 )
