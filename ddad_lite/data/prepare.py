@@ -37,6 +37,7 @@ from .archive import download, extract_archive, is_archive, replace_dir, verify_
 from .storage import MANIFEST, read_manifest
 
 _URL_SCHEMES = ("http", "https", "file", "ftp")
+NO_SOURCE = "{name} needs --from DIR (a folder or archive of class folders)"
 
 
 def _module(name: str):
@@ -106,21 +107,35 @@ def _fetch(module, name: str, source: str | None, downloads: Path, progress: boo
 
 
 def prepare_dataset(name: str, source: str | None = None, root: str | None = None, *,
-                    progress: bool = True) -> dict:
-    """Download (`source` None) or import (`source` a path or URL) `name`; its manifest."""
+                    progress: bool = True, as_name: str | None = None,
+                    options: dict | None = None) -> dict:
+    """Download (`source` None) or import (`source` a path or URL) `name`; its manifest.
+
+    `imagefolder` only: `as_name` names the prepared dataset (default `imagefolder`), and
+    `options` go to its importer (`image_size`, `test_fraction`, `seed`, `mean`, `std`)."""
     info = dataset_info(name)
     if info.embedded:
         message = f"{name} is embedded in the package; nothing to prepare"
         _say(progress, message)
         return {"name": name, "embedded": True, "message": message}
     module = _module(name)
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    if (as_name or options) and not hasattr(module, "check_name"):
+        raise UserError(f"--name and the image options apply to imagefolder, not {name}")
+    if as_name:
+        from . import available_datasets
+
+        module.check_name(as_name, available_datasets())
+    if options and source is None:
+        raise UserError(NO_SOURCE.format(name=name))
     root = resolve_data_root(root)
     root.mkdir(parents=True, exist_ok=True)
-    folder = root / name
+    folder = root / (as_name or name)
 
     if (folder / MANIFEST).is_file():
         manifest = read_manifest(folder)
-        if _intact(module, folder, manifest) and _same_source(source, manifest):
+        if (_intact(module, folder, manifest) and _same_source(source, manifest)
+                and all(manifest.get("options", {}).get(k) == v for k, v in options.items())):
             _say(progress, f"{name} is already prepared and verified in {folder}")
             return manifest
         _say(progress, f"{folder} is incomplete or from another source; importing again")
@@ -137,17 +152,19 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
                                 f"or a folder")
             if hasattr(module, "import_archive"):  # read straight from the archive
                 _say(progress, f"importing {name} from {path.name}")
-                result = module.import_archive(path, out, progress=progress)
+                result = module.import_archive(path, out, progress=progress, **options)
             if result is None:
                 _say(progress, f"extracting {path.name}")
                 src = extract_archive(path, work / "src")
                 _say(progress, f"importing {name}")
-                result = module.import_source(src, out, progress=progress, move=True)
+                result = module.import_source(src, out, progress=progress, move=True,
+                                              **options)
         else:
             _say(progress, f"importing {name} from {path}")
-            result = module.import_source(path, out, progress=progress, move=False)
+            result = module.import_source(path, out, progress=progress, move=False,
+                                          **options)
         manifest = {
-            "name": name, **facts,
+            "name": as_name or name, **facts, **({"options": options} if options else {}),
             "splits": result["splits"], "num_classes": len(result["classes"]),
             "classes": result["classes"], "task": info.task,
             **{k: v for k, v in result.items() if k not in ("splits", "classes")},
@@ -157,7 +174,7 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
         replace_dir(out, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _say(progress, f"{name} prepared in {folder}: {manifest['splits']}")
+    _say(progress, f"{manifest['name']} prepared in {folder}: {manifest['splits']}")
     return manifest
 
 
@@ -170,7 +187,7 @@ def _looks_like_archive(path: Path) -> bool:
 
 def dataset_summary(name: str, root: str | None = None) -> dict:
     """`{"name", "num_classes", "splits": {split: size}, "task", "root"}` from the data."""
-    info = dataset_info(name)
+    info = dataset_info(name, root)
     if info.embedded:
         module = _module(name)
         return {"name": name, "num_classes": info.num_classes,
@@ -179,8 +196,11 @@ def dataset_summary(name: str, root: str | None = None) -> dict:
 
     folder = require_prepared(name, root)
     manifest = read_manifest(folder)
+    kind = manifest.get("kind", name)
+    own = {"image_size": info.image_size, "mean": list(info.mean), "std": list(info.std)}
     return {"name": name, "num_classes": len(manifest["classes"]),
-            "splits": _module(name).split_sizes(folder), "task": info.task,
+            "splits": _module(kind).split_sizes(folder), "task": info.task,
+            **(own if kind == "imagefolder" else {}),
             "root": os.fspath(resolve_data_root(root).resolve())}
 
 
