@@ -12,7 +12,8 @@ classifier interface by a subclass made on the fly (its class, with two methods 
 `forward_features(x)` is the input of the final classification layer (the pooled feature
 vector) and `forward_head(f)` that layer applied to it. For torchvision the final layer is
 found by name (`fc`, `classifier`, `head`, `heads`); for timm it is timm's own
-`forward_head(..., pre_logits=True)` and `get_classifier()`. A model where neither fits keeps
+`forward_head(..., pre_logits=True)` and `get_classifier()` (and `forward`, which timm
+routes through those names, calls timm's own pair). A model where neither fits keeps
 plain `forward` only, and a method that needs features says so in one line.
 """
 
@@ -108,16 +109,21 @@ def _torchvision_interface(head: str) -> dict:
 
 
 def _timm_interface() -> dict:
-    base_features = "forward_features"
+    # timm's own forward calls self.forward_features/forward_head (with its own arguments), so
+    # forward is pinned to timm's methods of the base class and the kit's pair added beside.
+    def forward(self, x):
+        base = type(self).__mro__[1]
+        return base.forward_head(self, base.forward_features(self, x))
 
     def forward_features(self, x):
-        inner = getattr(type(self).__mro__[1], base_features)(self, x)
-        return type(self).__mro__[1].forward_head(self, inner, pre_logits=True)
+        base = type(self).__mro__[1]
+        return base.forward_head(self, base.forward_features(self, x), pre_logits=True)
 
     def forward_head(self, features):
         return self.get_classifier()(features)
 
-    return {"forward_features": forward_features, "forward_head": forward_head}
+    return {"forward": forward, "forward_features": forward_features,
+            "forward_head": forward_head}
 
 
 def _timm():
