@@ -17,6 +17,7 @@ is measured by the run on the test split (`teacher_acc`).
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -40,7 +41,9 @@ def load_user_teacher(path, recipe: TeacherConfig, *, trust_pickle: bool = False
     if _is_torchscript(path):
         kind = "torchscript"
         try:
-            model = torch.jit.load(str(path), map_location="cpu")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # torch 2.14 deprecates it
+                model = torch.jit.load(str(path), map_location="cpu")
         except Exception as e:  # torch raises many kinds for a damaged archive
             raise UserError(f"--teacher-file {path} looks like TorchScript but does not load "
                             f"({_first_line(e)}); save it again with torch.jit.save") from None

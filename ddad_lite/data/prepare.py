@@ -113,6 +113,12 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
 
     `imagefolder` only: `as_name` names the prepared dataset (default `imagefolder`), and
     `options` go to its importer (`image_size`, `test_fraction`, `seed`, `mean`, `std`)."""
+    from . import available_datasets
+
+    if name not in available_datasets():
+        raise UserError(f"unknown dataset {name!r} to prepare; choose one of: "
+                        f"{', '.join(available_datasets())}; one's own class folders: data "
+                        f"prepare imagefolder --from DIR --name {name}")
     info = dataset_info(name)
     if info.embedded:
         message = f"{name} is embedded in the package; nothing to prepare"
@@ -123,8 +129,6 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
     if (as_name or options) and not hasattr(module, "check_name"):
         raise UserError(f"--name and the image options apply to imagefolder, not {name}")
     if as_name:
-        from . import available_datasets
-
         module.check_name(as_name, available_datasets())
     if options and source is None:
         raise UserError(NO_SOURCE.format(name=name))

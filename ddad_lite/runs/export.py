@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -83,11 +84,11 @@ def _state_dict(student, x, path, rebuild):
 
 
 def _torchscript(student, x, path, rebuild):
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch 2.14 deprecates TorchScript
         traced = torch.jit.trace(student, x[:2])
-    traced.save(path)
-    loaded = torch.jit.load(path, map_location="cpu")
-    with torch.no_grad():
+        traced.save(path)
+        loaded = torch.jit.load(path, map_location="cpu")
         return loaded(x)
 
 
