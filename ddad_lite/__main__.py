@@ -6,6 +6,9 @@
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
   bench      time the engine's iteration against the straightforward reference loop
+  eval       score a run's student on a split; export: write it as .pt, .ts or .onnx
+(one's own teacher, student and data: `--teacher`, `--teacher-file`, `data prepare
+imagefolder --name`; cli_own.py and docs/your-own-teacher.md)
 
 Every setting of a run can be given as `--set name=value` (repeatable; `distill
 --help-settings` lists them with their types and defaults for a method); the named flags
@@ -21,6 +24,7 @@ import argparse
 import json
 import sys
 
+from . import cli_own
 from .errors import UserError
 from .files import WRITTEN, finite_json
 from .recipes import PROFILES
@@ -46,6 +50,7 @@ def _overrides(args) -> dict:
         out["amp"] = args.amp
     if getattr(args, "no_progress", False):
         out["progress"] = False
+    out.update(cli_own.model_overrides(args))
     for item in getattr(args, "set", None) or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
@@ -78,7 +83,8 @@ def cmd_distill(args):
     if args.seeds is not None:
         return _distill_seeds(args)
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
-    metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir)
+    metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir,
+                               teacher=cli_own.given_teacher(args, cfg))
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
             "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
             "images_per_second")
@@ -100,9 +106,10 @@ def _distill_seeds(args):
     configs = [make_config(args.dataset, args.method, args.profile,
                            **{**_overrides(args), "seed": seed}) for seed in seeds]
     rows = []
+    teacher = cli_own.given_teacher(args, configs[0])
     for cfg in configs:
         run_dir = Path(args.out) / f"seed_{cfg.seed}"
-        metrics = run_or_load(cfg, run_dir, cache_dir=args.cache_dir)
+        metrics = run_or_load(cfg, run_dir, cache_dir=args.cache_dir, teacher=teacher)
         rows.append(run_row(metrics, load_history(run_dir), run_dir=run_dir))
     print(json.dumps(write_seed_summary(rows, args.out)["summary"]))
 
@@ -139,7 +146,8 @@ def cmd_data(args):
 
     if args.action == "prepare":
         manifest = prepare_dataset(args.name, source=args.source, root=args.data_root,
-                                   progress=not args.no_progress)
+                                   progress=not args.no_progress, as_name=args.as_name,
+                                   options=cli_own.image_folder_options(args))
         print(json.dumps(manifest, default=str))
     else:
         print(json.dumps(dataset_summary(args.name, root=args.data_root)))
@@ -205,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="teacher cache (default: $DDAD_CACHE/teachers or "
                             "./checkpoints/teachers)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
+        cli_own.model_flags(p)
         p.add_argument("--set", action="append", metavar="NAME=VALUE",
                        help="any setting of the run or the method, typed and checked "
                             "(repeatable); `distill --help-settings` lists them")
@@ -224,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--help-settings", dest="help_settings", action="store_true",
                    help="list every setting of --method (name, type, default) and exit")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    cli_own.teacher_file_flags(p)
     p.add_argument("--seeds", help="several seeds, e.g. 0,1,2: one run per seed in "
                                    "OUT/seed_N/, then OUT/summary.json and OUT/summary.md")
     p.add_argument("--iterations", type=int, help="generator steps (override the profile)")
@@ -272,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-root", dest="data_root",
                    help="where datasets live (default: $DDAD_DATA or ./data)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    cli_own.image_folder_flags(p)
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("reproduce", help="run the notebook series headless")
@@ -298,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time the reference loop and the engine in one process (interleaved) "
                         "and print both and the speedup")
     p.set_defaults(func=cmd_bench)
+    cli_own.add_commands(sub)
     return parser
 
 

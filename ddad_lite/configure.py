@@ -25,7 +25,9 @@ import dataclasses
 
 from .config import STUDENT_OPTIMIZERS, DistillConfig, TeacherConfig
 from .errors import UserError, unknown_name
+from .folder_recipes import image_folder_recipe
 from .methods import EXTENSIONS, METHODS, components
+from .models import check_model_name
 from .recipes import PROFILES, RECIPES
 from .settings import closest, coerce, field_types
 
@@ -38,15 +40,13 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
     """The config of a run: defaults <- recipe <- method row <- overrides (see above)."""
     if profile not in PROFILES:
         raise unknown_name("profile", profile, PROFILES)
-    if dataset not in RECIPES:
-        raise unknown_name("dataset", dataset, RECIPES)
     parts = components(method)
     base, row = parts[0]
     types = {name: field_types(r.method.Settings) for name, r in parts}
     settings = {name: {} for name, _ in parts}
     run: dict = {}
     teacher: dict = {}
-    recipe = RECIPES[dataset]
+    recipe = RECIPES.get(dataset) or _image_folder_recipe(dataset, overrides.get("data_root"))
 
     def apply(layer: dict, *, strict: bool) -> None:
         for key, value in layer.items():
@@ -85,6 +85,8 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
     cfg = DistillConfig(dataset=dataset, method=method, profile=profile,
                         method_settings=complete, **run)
     _check_ranges(cfg)
+    check_model_name(cfg.teacher)
+    check_model_name(cfg.student)
     # The validation split is held out of the teacher's training too: one setting for both.
     teacher.update(val_size=cfg.val_size, val_seed=cfg.val_seed)
     cfg.teacher_recipe = TeacherConfig(dataset=dataset, model=cfg.teacher,
@@ -96,6 +98,21 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
         if check is not None:
             check(cfg, part_settings)
     return cfg
+
+
+def _image_folder_recipe(dataset: str, data_root) -> dict:
+    """The recipe of an image folder prepared under the name `dataset` (folder_recipes.py)."""
+    from .data import find_prepared
+    from .data.prepare import dataset_summary
+
+    info = find_prepared(dataset, data_root)
+    if info is None:
+        raise UserError(f"unknown dataset {dataset!r}; choose one of: "
+                        f"{', '.join(sorted(RECIPES))}, or prepare your own image folder: "
+                        f"python -m ddad_lite data prepare imagefolder --from DIR --name "
+                        f"{dataset}")
+    train = dataset_summary(dataset, data_root)["splits"]["train"]
+    return image_folder_recipe(image_size=info.image_size, train_images=train)
 
 
 # Run fields that must be at least this large (0 turns the periodic ones off).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import math
 import types
 import typing
@@ -33,8 +34,9 @@ def closest(name: str, choices) -> str:
 def coerce(name: str, value, annotation):
     """`value` (possibly text from the command line) as the type `annotation` declares.
 
-    Understands bool, int, float, str, tuple, dict, None-able types and "a | b" unions of those;
-    floats must be finite. Raises a one-line UserError naming the setting and the type.
+    Understands bool, int, float, str, tuple, dict (or a JSON object), None-able types and
+    "a | b" unions of those; floats must be finite. Raises a one-line UserError naming the
+    setting and the type.
     """
     options = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
     if value is None or (isinstance(value, str) and value.lower() == "none"):
@@ -83,6 +85,8 @@ def _as(kind, value):
             value = [v for v in value.replace("(", "").replace(")", "").split(",") if v.strip()]
         return tuple(float(v) for v in value)
     if kind is dict or typing.get_origin(kind) is dict:
+        if isinstance(value, str) and value.strip().startswith("{"):  # JSON, from --set
+            value = json.loads(value)
         if not isinstance(value, dict):
             raise ValueError("not a dict")
         return value

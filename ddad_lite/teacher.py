@@ -63,6 +63,9 @@ from .paths import resolve_teacher_cache
 
 TEACHER_FORMAT = "ddad-lite/teacher-v1"
 MANIFEST = "MANIFEST.json"
+ARCHITECTURE_HINT = ("name the architecture it was saved from with distill --teacher NAME (a "
+                     "kit model, torchvision:NAME or timm:NAME) and the dataset it was "
+                     "trained on with --dataset")
 
 
 def recipe_key(recipe: TeacherConfig) -> str:
@@ -325,14 +328,14 @@ def load_teacher_file(path, recipe: TeacherConfig):
         except RuntimeError as e:
             first = str(e).splitlines()[0]
             raise UserError(f"teacher checkpoint {path} does not fit model {recipe.model!r} "
-                            f"({first}); check --teacher and the dataset") from None
+                            f"({first}); {ARCHITECTURE_HINT}") from None
         return model, state
     try:  # a published state dict, as DFAD published its teachers
         layout = load_published(model, state)
     except UserError as e:
         raise UserError(f"teacher checkpoint {path} does not fit model {recipe.model!r} "
-                        f"{dict(recipe.model_kwargs)}: {e}; check --teacher, its settings and "
-                        f"the dataset") from None
+                        f"{dict(recipe.model_kwargs)} for {recipe.dataset}: {e}; "
+                        f"{ARCHITECTURE_HINT}") from None
     return model, {"accuracy": None, "layout": layout}
 
 

@@ -486,7 +486,10 @@ def test_imagefolder(tmp_path):
             for i in range(n):
                 files[f"pets/{split}/{c}/{i}.png"] = png_bytes(pixel(label, i, (20, 24)))
     src = write_tree(tmp_path / "src", files)
-    manifest = prepare_dataset("imagefolder", str(src), tmp_path / "data", progress=False)
+    with pytest.raises(UserError, match="not square; pass --image-size"):
+        prepare_dataset("imagefolder", str(src), tmp_path / "data", progress=False)
+    manifest = prepare_dataset("imagefolder", str(src), tmp_path / "data", progress=False,
+                               options={"image_size": 32})
     assert manifest["classes"] == ["cats", "dogs"] and manifest["splits"] == {"train": 6,
                                                                               "test": 4}
     assert (src / "pets" / "train").is_dir()  # a user's folder is copied, not moved

@@ -59,21 +59,49 @@ def available_datasets() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def dataset_info(name: str) -> DatasetInfo:
+# Image folders a user prepared under a name of their own (`data prepare imagefolder --from
+# DIR --name NAME`), found in the data root by their manifest; the latest one found per name.
+_PREPARED: dict[str, tuple[DatasetInfo, Callable]] = {}
+
+
+def find_prepared(name: str, root: str | os.PathLike | None = None) -> DatasetInfo | None:
+    """The info of the image folder prepared as `name` under `root` (registered for the rest
+    of the process), or None when there is none."""
+    from .imagefolder import prepared_entry
+
+    entry = prepared_entry(name, root)
+    if entry is None:
+        return None
+    _PREPARED[name] = entry
+    return entry[0]
+
+
+def dataset_info(name: str, root: str | os.PathLike | None = None) -> DatasetInfo:
+    """The facts of dataset `name`: a kit dataset, or an image folder prepared under that
+    name (looked up in `root`, else the one found last, else the default data root)."""
     _import_all()
-    if name not in _REGISTRY:
+    entry = _entry(name, root)
+    if entry is None:
         raise unknown_name("dataset", name, _REGISTRY)
-    return _REGISTRY[name][0]
+    return entry[0]
+
+
+def _entry(name: str, root) -> tuple[DatasetInfo, Callable] | None:
+    if name in _REGISTRY and _REGISTRY[name][0].num_classes:
+        return _REGISTRY[name]
+    if root is not None or name not in _PREPARED:
+        find_prepared(name, root)
+    return _PREPARED.get(name) or _REGISTRY.get(name)
 
 
 def get_dataset(name: str, split: str, root: str | os.PathLike | None = None, **kwargs):
     """The dataset `name` at `split`, read from `root` (default: `paths.resolve_data_root()`)."""
-    info = dataset_info(name)
+    info = dataset_info(name, root)
     if split not in info.splits:
         raise UserError(f"dataset {name!r} has no split {split!r}; choose one of: "
                         f"{', '.join(info.splits)}")
     root = resolve_data_root(root)
-    return _REGISTRY[name][1](split, root, **kwargs)
+    return _entry(name, root)[1](split, root, **kwargs)
 
 
 def denormalize(x: torch.Tensor, info: DatasetInfo) -> torch.Tensor:

@@ -44,6 +44,7 @@ from .archive import download, extract_archive, is_archive, replace_dir, verify_
 from .storage import MANIFEST, clean_leftovers, has_leftovers, read_manifest
 
 _URL_SCHEMES = ("http", "https", "file", "ftp")
+NO_SOURCE = "{name} needs --from DIR (a folder or archive of class folders)"
 
 
 def _module(name: str):
@@ -124,8 +125,10 @@ def refuse_linked_folders(src: Path) -> None:
                                 f"pass an archive")
 
 
-def _prepared(module, name: str, folder: Path, source: str | None, progress: bool):
-    """The manifest of an intact copy of the same source in `folder`, else None."""
+def _prepared(module, name: str, folder: Path, source: str | None, options: dict,
+              progress: bool):
+    """The manifest of an intact copy of the same source (and import options) in `folder`,
+    else None."""
     if not (folder / MANIFEST).is_file():
         return None
     try:
@@ -133,7 +136,8 @@ def _prepared(module, name: str, folder: Path, source: str | None, progress: boo
     except UserError as e:
         _say(progress, f"{e}; importing again")
         return None
-    if _intact(module, folder, manifest) and _same_source(source, manifest):
+    if (_intact(module, folder, manifest) and _same_source(source, manifest)
+            and all(manifest.get("options", {}).get(k) == v for k, v in options.items())):
         _say(progress, f"{name} is already prepared and verified in {folder}")
         return manifest
     _say(progress, f"{folder} is incomplete or from another source; importing again")
@@ -141,38 +145,61 @@ def _prepared(module, name: str, folder: Path, source: str | None, progress: boo
 
 
 def prepare_dataset(name: str, source: str | None = None, root: str | None = None, *,
-                    progress: bool = True) -> dict:
-    """Download (`source` None) or import (`source` a path or URL) `name`; its manifest."""
+                    progress: bool = True, as_name: str | None = None,
+                    options: dict | None = None) -> dict:
+    """Download (`source` None) or import (`source` a path or URL) `name`; its manifest.
+
+    `imagefolder` only: `as_name` names the prepared dataset (default `imagefolder`), and
+    `options` go to its importer (`image_size`, `test_fraction`, `seed`, `mean`, `std`)."""
+    from . import available_datasets
+
+    if name not in available_datasets():
+        raise UserError(f"unknown dataset {name!r} to prepare; choose one of: "
+                        f"{', '.join(available_datasets())}; one's own class folders: data "
+                        f"prepare imagefolder --from DIR --name {name}")
     info = dataset_info(name)
     if info.embedded:
         message = f"{name} is embedded in the package; nothing to prepare"
         _say(progress, message)
         return {"name": name, "embedded": True, "message": message}
     module = _module(name)
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    if (as_name or options) and not hasattr(module, "check_name"):
+        raise UserError(f"--name and the image options apply to imagefolder, not {name}")
+    if as_name:
+        module.check_name(as_name, available_datasets())
+    if options and source is None:
+        raise UserError(NO_SOURCE.format(name=name))
     root = resolve_data_root(root)
-    folder = root / name
-    manifest = _prepared(module, name, folder, source, progress=False)
-    if manifest is not None and not has_leftovers(root, name):
-        _say(progress, f"{name} is already prepared and verified in {folder}")
+    target = as_name or name  # the prepared dataset's name (imagefolder: --name)
+    folder = root / target
+    manifest = _prepared(module, target, folder, source, options, progress=False)
+    if manifest is not None and not has_leftovers(root, target):
+        _say(progress, f"{target} is already prepared and verified in {folder}")
         return manifest
-    with writing_into(root, what=f"the {name} dataset"):
+    with writing_into(root, what=f"the {target} dataset"):
         root.mkdir(parents=True, exist_ok=True)
-    with hold_lock(root / f".{name}.lock",
-                   waiting=f"waiting for another process preparing {name} in {root}"):
-        with writing_into(root, what=f"the {name} dataset"):
-            clean_leftovers(root, name)
-            manifest = _prepared(module, name, folder, source, progress)
+    with hold_lock(root / f".{target}.lock",
+                   waiting=f"waiting for another process preparing {target} in {root}"):
+        with writing_into(root, what=f"the {target} dataset"):
+            clean_leftovers(root, target)
+            manifest = _prepared(module, target, folder, source, options, progress)
             if manifest is None:
-                manifest = _import(module, info, name, source, root, progress)
-    _say(progress, f"{name} prepared in {folder}: {manifest['splits']}")
+                manifest = _import(module, info, name, source, root, progress,
+                                   as_name=as_name, options=options)
+    _say(progress, f"{target} prepared in {folder}: {manifest['splits']}")
     return manifest
 
 
-def _import(module, info, name: str, source: str | None, root: Path, progress: bool) -> dict:
-    """Fetch, import into a staging folder, write the manifest, swap it onto `root/name`."""
-    folder = root / name
+def _import(module, info, name: str, source: str | None, root: Path, progress: bool, *,
+            as_name: str | None = None, options: dict | None = None) -> dict:
+    """Fetch, import into a staging folder, write the manifest, swap it onto
+    `root/(as_name or name)`."""
+    options = options or {}
+    target = as_name or name
+    folder = root / target
     path, facts = _fetch(module, name, source, root / ".downloads" / name, progress)
-    work = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}.work-"))
+    work = Path(tempfile.mkdtemp(dir=root, prefix=f".{target}.work-"))
     try:
         out = work / "out"
         out.mkdir()
@@ -183,17 +210,19 @@ def _import(module, info, name: str, source: str | None, root: Path, progress: b
                                 f"or a folder")
             if hasattr(module, "import_archive"):  # read straight from the archive
                 _say(progress, f"importing {name} from {path.name}")
-                result = module.import_archive(path, out, progress=progress)
+                result = module.import_archive(path, out, progress=progress, **options)
             if result is None:
                 _say(progress, f"extracting {path.name}")
                 src = extract_archive(path, work / "src")
                 _say(progress, f"importing {name}")
-                result = module.import_source(src, out, progress=progress, move=True)
+                result = module.import_source(src, out, progress=progress, move=True,
+                                              **options)
         else:
             _say(progress, f"importing {name} from {path}")
-            result = module.import_source(path, out, progress=progress, move=False)
+            result = module.import_source(path, out, progress=progress, move=False,
+                                          **options)
         manifest = {
-            "name": name, **facts,
+            "name": as_name or name, **facts, **({"options": options} if options else {}),
             "splits": result["splits"], "num_classes": len(result["classes"]),
             "classes": result["classes"], "task": info.task,
             **{k: v for k, v in result.items() if k not in ("splits", "classes")},
@@ -215,7 +244,7 @@ def _looks_like_archive(path: Path) -> bool:
 
 def dataset_summary(name: str, root: str | None = None) -> dict:
     """`{"name", "num_classes", "splits": {split: size}, "task", "root"}` from the data."""
-    info = dataset_info(name)
+    info = dataset_info(name, root)
     if info.embedded:
         module = _module(name)
         return {"name": name, "num_classes": info.num_classes,
@@ -224,8 +253,11 @@ def dataset_summary(name: str, root: str | None = None) -> dict:
 
     folder = require_prepared(name, root)
     manifest = read_manifest(folder)
+    kind = manifest.get("kind", name)
+    own = {"image_size": info.image_size, "mean": list(info.mean), "std": list(info.std)}
     return {"name": name, "num_classes": len(manifest["classes"]),
-            "splits": _module(name).split_sizes(folder), "task": info.task,
+            "splits": _module(kind).split_sizes(folder), "task": info.task,
+            **(own if kind == "imagefolder" else {}),
             "root": os.fspath(resolve_data_root(root).resolve())}
 
 

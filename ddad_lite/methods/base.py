@@ -189,6 +189,11 @@ class HooksTeacherBN:
     def setup(self, engine: Engine) -> None:
         if self.wants_bn():
             self.bn = BNStatistics(engine.T)
+            if not len(self.bn):  # e.g. a ViT, or TorchScript (its layers are not nn modules)
+                self.bn = None
+                raise UserError(f"the teacher ({type(engine.T).__name__}) has no BatchNorm "
+                                "layers (nn.BatchNorm*), whose statistics L_BN matches; "
+                                "distil it with a method without L_BN, e.g. --method dfad")
             self.bn.set_enabled(False)  # on only while a loss needs the statistics
 
     def close(self) -> None:

@@ -97,6 +97,15 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
         """T's BN hooks are attached only when L_BN is part of L_G."""
         return bool(self.settings.bn)
 
+    def setup(self, engine: Engine) -> None:
+        if self.settings.activation and not callable(getattr(engine.T, "forward_features",
+                                                             None)):
+            raise UserError(f"the activation term (DAFL's) reads the teacher's features, "
+                            f"T.forward_features(x), which {type(engine.T).__name__} lacks; "
+                            "give it forward_features and forward_head "
+                            "(docs/your-own-teacher.md), or use e.g. --method dfad")
+        super().setup(engine)
+
     # ---- L_G -------------------------------------------------------------------------------
     def generator_loss(self, engine: Engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
         loss, logs, _, _ = self.objective(engine, engine.G(z))

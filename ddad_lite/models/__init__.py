@@ -3,6 +3,8 @@
 Classifiers follow one interface (after timm): `forward_features(x)` returns the pooled
 feature vector, `forward_head(f)` the logits, and `forward(x)` both in sequence, so a method
 can read features and logits alike. Generators take z of shape (B, nz) and return images.
+Names with a library prefix, `torchvision:NAME` and `timm:NAME`, build that library's model
+(`external.py`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def available_models() -> list[str]:
 
 def model_family(name: str) -> str:
     """The module a model is defined in, e.g. "generators" or "resnet_cifar"."""
+    if ":" in name:
+        return "external"
     _import_all()
     if name not in _REGISTRY:
         raise unknown_name("model", name, _REGISTRY)
@@ -47,8 +51,24 @@ def freeze(model: nn.Module) -> nn.Module:
     return model
 
 
+def check_model_name(name: str) -> None:
+    """A one-line `UserError` unless `name` can be built (before any work starts)."""
+    if ":" in name:
+        from .external import check_external
+
+        return check_external(name)
+    _import_all()
+    if name not in _REGISTRY:
+        raise unknown_name("model", name, _REGISTRY)
+
+
 def build(name: str, **kwargs) -> nn.Module:
-    """Build the registered model `name`, e.g. `build("resnet34_8x", num_classes=10)`."""
+    """Build the registered model `name`, e.g. `build("resnet34_8x", num_classes=10)`, or a
+    library's (`build("torchvision:resnet18", num_classes=10)`)."""
+    if ":" in name:
+        from .external import build_external
+
+        return build_external(name, **kwargs)
     _import_all()
     if name not in _REGISTRY:
         raise unknown_name("model", name, _REGISTRY)

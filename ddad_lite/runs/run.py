@@ -52,7 +52,8 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
                      teacher=None, callback=None, retrained_because: str | None = None) -> dict:
     """Distil per `cfg` into `out_dir` (resuming its checkpoint if `resume`); returns metrics.
 
-    `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook.
+    `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook or a
+    `--teacher-file` (its record's `file` is then recorded as `teacher_file`).
     `retrained_because` is recorded in metrics.json (why an earlier run was not reused).
 
     The run folder is made, checked writable and locked before any work (one writer at a
@@ -119,6 +120,9 @@ def _run_locked(cfg, out: Path, *, start, resume, cache_dir, teacher, callback,
                               wall_seconds=distiller.elapsed_wall_seconds())
     if retrained_because:
         metrics["retrained_because"] = retrained_because
+    if teacher_record.get("file"):  # a teacher of one's own (user_teacher.py)
+        metrics.update(teacher_file=teacher_record["file"],
+                       teacher_file_kind=teacher_record.get("file_kind"))
     save_json(out / "history.json", distiller.history)
     save_torch(out / "snapshots.pt", distiller.snapshots)
     save_json(out / "metrics.json", metrics)
