@@ -196,30 +196,48 @@ def _json_default(o):
 
 @contextlib.contextmanager
 def hold_lock(path: str | os.PathLike, *, waiting: str = ""):
-    """Hold an exclusive advisory lock on the file `path` (made if missing) for the `with` block.
+    """Hold an exclusive advisory lock on the file `path` (made if missing) for the `with` block;
+    the lock file is removed when the block ends, so a finished command leaves nothing behind.
 
     Another process asking for the same lock waits until this one leaves the block or dies (the
-    kernel drops a dead process's lock, so a kill -9 never leaves a stale lock). `waiting`, if
-    given, is printed to stderr once when the lock is busy. A folder where the lock file cannot
-    be made is a one-line `UserError`. Where `fcntl` is missing (Windows) nothing is locked.
+    kernel drops a dead process's lock, so a kill -9 never leaves a stale lock, only a lock file
+    that the next holder reuses). A waiter that wakes to find the file removed or replaced
+    locks the new one instead (the inode check), so two processes never both hold `path`.
+    `waiting`, if given, is printed to stderr once when the lock is busy. A folder where the
+    lock file cannot be made is a one-line `UserError`. Where `fcntl` is missing (Windows)
+    nothing is locked.
     """
     path = Path(path)
+    told = False
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise UserError(f"cannot write in {path.parent} ({e.strerror or e}); make it "
+                            f"writable or choose another folder") from None
+        if fcntl is None:
+            break
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting and not told:
+                print(waiting, file=sys.stderr, flush=True)
+                told = True
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the holder before us removed the file: lock the current one
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError as e:
-        raise UserError(f"cannot write in {path.parent} ({e.strerror or e}); make it writable "
-                        f"or choose another folder") from None
-    try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if waiting:
-                    print(waiting, file=sys.stderr, flush=True)
-                fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
+        if fcntl is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()  # still holding the lock: nobody else holds this inode
         os.close(fd)  # closing the descriptor releases the lock
 
 
