@@ -51,7 +51,6 @@ from .files import (
     hold_lock,
     load_torch,
     remove_stale_temporaries,
-    save_json,
     sha256_file,
     writing_into,
 )
@@ -60,9 +59,15 @@ from .metrics import accuracy, eval_loader, evaluate
 from .models import build
 from .models.published import load_published
 from .paths import resolve_teacher_cache
+from .teacher_manifest import (
+    MANIFEST,
+    read_manifest,
+    record_in_manifest,
+    require_writable,
+    save_reproducibly,
+)
 
 TEACHER_FORMAT = "ddad-lite/teacher-v1"
-MANIFEST = "MANIFEST.json"
 ARCHITECTURE_HINT = ("name the architecture it was saved from with distill --teacher NAME (a "
                      "kit model, torchvision:NAME or timm:NAME) and the dataset it was "
                      "trained on with --dataset")
@@ -200,7 +205,7 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
             return _loaded(found, device, path, recipe)
     with writing_into(cache, what=f"the teacher {path.name}"):
         cache.mkdir(parents=True, exist_ok=True)
-    _require_writable(cache)
+    require_writable(cache)
     with hold_lock(cache / f".{path.name}.lock",
                    waiting=f"waiting for another process training the teacher {path.name}"):
         for pattern in stale:  # what a killed write of this entry left
@@ -220,9 +225,9 @@ def load_or_train_teacher(recipe: TeacherConfig, *, cache_dir=None, data_root=No
                  "weights_sha256": weights_digest(weights),
                  "torch_version": str(torch.__version__)}
         with writing_into(cache, what=f"the teacher {path.name}"):
-            atomic_write(path, lambda tmp: _save_reproducibly(state, tmp))
+            atomic_write(path, lambda tmp: save_reproducibly(state, tmp))
             digest = sha256_file(path)
-            _record_in_manifest(cache, path.name, {
+            record_in_manifest(cache, path.name, {
                 "sha256": digest, "accuracy": acc, "dataset": recipe.dataset,
                 "model": recipe.model, "train_seconds": round(seconds, 1),
                 "recipe": dataclasses.asdict(recipe)})
@@ -242,7 +247,7 @@ def _from_cache(path: Path, recipe: TeacherConfig, *, under_lock: bool = False):
     """
     if not path.is_file():
         return None
-    entry = _read_manifest(path.parent / MANIFEST).get(path.name)
+    entry = read_manifest(path.parent / MANIFEST).get(path.name)
     digest = sha256_file(path)
     if entry is not None:
         if entry["sha256"] != digest:
@@ -258,7 +263,7 @@ def _from_cache(path: Path, recipe: TeacherConfig, *, under_lock: bool = False):
     if verified is None:
         return None
     model, state = verified
-    _record_in_manifest(path.parent, path.name, {
+    record_in_manifest(path.parent, path.name, {
         "sha256": digest, "accuracy": state["accuracy"], "dataset": recipe.dataset,
         "model": recipe.model, "train_seconds": None, "recipe": dataclasses.asdict(recipe),
         "verified_without_entry": True})
@@ -288,29 +293,6 @@ def _loaded(found, device, path: Path, recipe: TeacherConfig):
         "recipe": dataclasses.asdict(recipe)}
 
 
-def _save_reproducibly(state: dict, tmp: str) -> None:
-    # torch.save given a file name stores that name (here a random temporary one) inside the
-    # archive; given an open file it stores a fixed one, so equal states give equal bytes.
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-
-
-def _require_writable(cache: Path) -> None:
-    """A one-line `UserError`, before any training, if nothing can be written in `cache`."""
-    if not os.access(cache, os.W_OK | os.X_OK):
-        raise UserError(f"the teacher cache {cache} is not writable; make it writable or "
-                        f"choose another cache (--cache-dir or $DDAD_CACHE)")
-
-
-def _record_in_manifest(cache: Path, name: str, entry: dict) -> None:
-    """Set the manifest's entry `name`, under the manifest's own lock (read, change, write)."""
-    with hold_lock(cache / f".{MANIFEST}.lock"):
-        remove_stale_temporaries(cache, pattern=f".{MANIFEST}.*.tmp")  # a killed write's
-        manifest = _read_manifest(cache / MANIFEST)
-        manifest[name] = entry
-        save_json(cache / MANIFEST, manifest)
-
-
 def load_teacher_file(path, recipe: TeacherConfig):
     """Load a teacher file: ours (with config and accuracy) or a published state dict (DFAD's
     layouts, see `models/published.py`)."""
@@ -337,25 +319,3 @@ def load_teacher_file(path, recipe: TeacherConfig):
                         f"{dict(recipe.model_kwargs)} for {recipe.dataset}: {e}; "
                         f"{ARCHITECTURE_HINT}") from None
     return model, {"accuracy": None, "layout": layout}
-
-
-def _read_manifest(path: Path) -> dict:
-    """The cache's manifest, `{file name: {"sha256": hex, ...}}`, or a one-line `UserError`."""
-    if not path.exists():
-        return {}
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        return _bad_manifest(path, f"not valid JSON: {type(e).__name__}")
-    if not isinstance(manifest, dict):
-        return _bad_manifest(path, f"a JSON {type(manifest).__name__}, not an object")
-    for name, entry in manifest.items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
-            return _bad_manifest(path, f"its entry {name!r} has no sha256")
-    return manifest
-
-
-def _bad_manifest(path: Path, reason: str):
-    raise UserError(f"teacher manifest {path} is damaged ({reason}); delete it (each teacher "
-                    f"beside it is then checked against its own weights digest, and retrained "
-                    f"if it fails)")
