@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from ..errors import UserError, unknown_name
+from ..extras import require_extra
 from ..files import save_json, save_text
 from ..paths import NOTEBOOKS_DIR, SOURCE_ROOT, series_paths
 from ..provenance import provenance
@@ -100,6 +101,8 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
               notebooks_dir=NOTEBOOKS_DIR, html: bool = True) -> dict:
     """Execute the series into `out_root/profile/`; returns the results (also in
     results.json). `timeout` is the limit per cell in seconds."""
+    require_extra("notebooks", "papermill", "nbconvert", "nbformat", "jupyter_client",
+                  "ipykernel", feature="reproduce")
     import papermill as pm
 
     from .kernel_client import PollingKernelManager
