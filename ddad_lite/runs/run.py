@@ -152,7 +152,8 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
                                     if d.eval_loader is not None else None),
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
-        "amp_enabled": d.amp,
+        "amp_enabled": d.amp_dtype is not None,
+        "amp_dtype": str(d.amp_dtype).removeprefix("torch.") if d.amp_dtype else None,
         **provenance(d.device),  # commit, device, versions, platform, date
         **d.method.run_metrics(d),  # e.g. the memory a replay VAE holds
         "config": cfg.to_dict(),
