@@ -7,6 +7,8 @@ writes into the run folder:
   history.json    losses, accuracies and per-layer BN loss over training
   snapshots.pt    generated images at chosen steps with T's and S's predictions
   metrics.json    the results, provenance and config (below)
+  report.html     a self-contained page of the run (curves, generated images, agreement,
+                  BN match per layer; reports/run_report.py) and report.png, one picture of it
 
 The student is only *evaluated* on real data: every `eval_every` iterations on the
 validation split (train images held out from the teacher, `cfg.val_size`) and on the test
@@ -39,19 +41,26 @@ from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
 from ..metrics import evaluate, mean_logit_norm, selected_summary
 from ..provenance import provenance
+from ..reports.run_report import write_run_report
+from ..reports.tensorboard import check_tensorboard, write_tensorboard
 from ..teacher import load_or_train_teacher, weights_digest
 
-RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json")
+RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json", "report.html",
+             "report.png")
 
 
 def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache_dir=None,
-                     teacher=None, callback=None, retrained_because: str | None = None) -> dict:
+                     teacher=None, callback=None, retrained_because: str | None = None,
+                     tensorboard: bool = False) -> dict:
     """Distil per `cfg` into `out_dir` (resuming its checkpoint if `resume`); returns metrics.
 
     `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook.
     `retrained_because` is recorded in metrics.json (why an earlier run was not reused).
+    `tensorboard` also writes the history as TensorBoard events into `out_dir/tensorboard/`.
     """
     start = time.perf_counter()
+    if tensorboard:
+        check_tensorboard()  # before any training: one line naming the extra
     out = Path(out_dir)
     checkpoint = out / "checkpoint.pt"
     state = None
@@ -91,6 +100,9 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     save_json(out / "history.json", distiller.history)
     save_torch(out / "snapshots.pt", distiller.snapshots)
     save_json(out / "metrics.json", metrics)
+    write_run_report(out)  # report.html and report.png, from the files just written
+    if tensorboard:
+        write_tensorboard(out)
     return metrics
 
 
