@@ -5,6 +5,7 @@
              one run per seed and a summary over them)
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
+  report     rewrite a run's report.html and report.png, or compare runs on one page
   bench      time the engine's iteration against the straightforward reference loop
   eval       score a run's student on a split; export: write it as .pt, .ts or .onnx
 (one's own teacher, student and data: `--teacher`, `--teacher-file`, `data prepare
@@ -84,7 +85,8 @@ def cmd_distill(args):
         return _distill_seeds(args)
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
     metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir,
-                               teacher=cli_own.given_teacher(args, cfg))
+                               teacher=cli_own.given_teacher(args, cfg),
+                               tensorboard=args.tensorboard)
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
             "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
             "images_per_second")
@@ -97,6 +99,7 @@ def _distill_seeds(args):
     from pathlib import Path
 
     from .configure import make_config
+    from .reports.tensorboard import write_tensorboard
     from .runs.store import load_history, run_or_load
     from .runs.sweep import run_row, write_seed_summary
 
@@ -110,6 +113,8 @@ def _distill_seeds(args):
     for cfg in configs:
         run_dir = Path(args.out) / f"seed_{cfg.seed}"
         metrics = run_or_load(cfg, run_dir, cache_dir=args.cache_dir, teacher=teacher)
+        if args.tensorboard:
+            write_tensorboard(run_dir)
         rows.append(run_row(metrics, load_history(run_dir), run_dir=run_dir))
     print(json.dumps(write_seed_summary(rows, args.out)["summary"]))
 
@@ -159,6 +164,18 @@ def cmd_reproduce(args):
     only = [s.strip() for s in args.only.split(",")] if args.only else None
     reproduce(profile=args.profile, only=only, out_root=args.out_root, device=args.device,
               timeout=args.timeout)
+
+
+def cmd_report(args):
+    from .reports import write_comparison, write_run_report
+
+    if len(args.runs) == 1 and not args.out:
+        print(write_run_report(args.runs[0]))
+    elif len(args.runs) == 1:
+        raise UserError("--out names a comparison page; give two runs or more, or leave it "
+                        "out to rewrite the run's own report.html")
+    else:
+        print(write_comparison(args.runs, args.out or "comparison.html"))
 
 
 def cmd_bench(args):
@@ -261,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channels-last", dest="channels_last", action="store_true",
                    help="channels_last memory format")
     p.add_argument("--compile", action="store_true", help="torch.compile the student")
+    p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard events "
+                   "into OUT/tensorboard/ (the optional extra ddad-lite[tensorboard])")
     p.set_defaults(func=cmd_distill)
 
     p = sub.add_parser("grid", help="a grid of settings for one method, chosen on the "
@@ -293,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("report", help="a run's report.html, or one page comparing runs")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run folders (distill --out)")
+    p.add_argument("--out", help="the page comparing two runs or more (comparison.html)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="throughput: the engine vs the reference loop")
     p.add_argument("--setting", default="cifar10-r34-r18", help="benchmark setting")

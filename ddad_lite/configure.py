@@ -138,8 +138,9 @@ def _check_ranges(cfg: DistillConfig) -> None:
         if value is not None and value > high:
             raise UserError(f"setting {name!r} must be <= {high}, not {value}")
     check_device(cfg.device)
-    if cfg.amp not in (True, False, "auto"):
-        raise UserError(f"setting 'amp' must be true, false or auto, not {cfg.amp!r}")
+    if cfg.amp not in (True, False, "auto", "bf16", "fp16"):
+        raise UserError(f"setting 'amp' must be true, false, auto, bf16 or fp16, not "
+                        f"{cfg.amp!r}")
     for name in ("lr_student", "lr_generator"):
         if getattr(cfg, name) <= 0:
             raise UserError(f"setting {name!r} must be > 0, not {getattr(cfg, name)}")

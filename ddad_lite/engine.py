@@ -21,10 +21,10 @@ Speed without changing the mathematics (docs/speed.md has the measurements): T r
 autograd wherever no gradient flows through it, and no step fills a parameter gradient it does
 not use (T's never; S's not in the generator step); optimisers use fused or foreach kernels
 where this torch has them; `channels_last` puts models and images in NHWC; `amp` runs under
-bfloat16 autocast (changes the numbers slightly); `compile` compiles T, S and G in place;
-cuDNN picks its fastest kernels; and nothing reads a value back to the host except every
-`log_every` steps. The loop is seeded and deterministic on the
-CPU; a checkpoint holds models, optimisers, schedulers, the step, every RNG state and the
+bf16 or fp16 autocast (hardware.amp_dtype; fp16 steps through a GradScaler, `backward_step`);
+`compile` compiles T, S and G in place; cuDNN picks its fastest kernels; and nothing reads a
+value back to the host except every `log_every` steps. The loop is seeded and deterministic on
+the CPU; a checkpoint holds models, optimisers, schedulers, the step, every RNG state and the
 config, so a resumed run continues exactly as an uninterrupted one would. Checkpoints are
 written every `checkpoint_every` iterations and, by default, every `checkpoint_minutes` of
 wall time, so a killed run loses minutes, not the run.
@@ -50,7 +50,7 @@ from .config import DistillConfig, config_differences, setting_value
 from .data import dataset_info, denormalize
 from .errors import UserError
 from .files import save_torch
-from .hardware import compile_in_place, resolve_amp
+from .hardware import amp_dtype, compile_in_place, grad_scaler, scaled_step
 from .methods import build_method
 from .metrics import PRIMARY_METRIC, class_entropy, effective_classes, eval_loader, evaluate
 from .models import build, freeze
@@ -118,7 +118,9 @@ class Distiller:
         torch.manual_seed(cfg.seed)
         random.seed(cfg.seed)
         memory_format = torch.channels_last if cfg.channels_last else torch.preserve_format
-        self.amp = resolve_amp(cfg.amp, self.device)  # bf16 autocast ("auto": where native)
+        self.amp_dtype = amp_dtype(cfg.amp, self.device)  # bf16, fp16 (scaled) or None
+        self.amp = self.amp_dtype == torch.bfloat16  # evaluation: bf16 autocast or fp32
+        self.scaler = grad_scaler(self.device, self.amp_dtype)  # a no-op unless fp16
 
         self.T = freeze(teacher).to(self.device, memory_format=memory_format)
         self.S = build(cfg.student, num_classes=self.info.num_classes,
@@ -160,7 +162,12 @@ class Distiller:
 
     # ---- one iteration -------------------------------------------------------------------
     def autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
+        return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.bfloat16,
+                              enabled=self.amp_dtype is not None)
+
+    def backward_step(self, losses, optimizers) -> None:
+        """Backward of each loss, a step of each optimiser (fp16: through the scaler)."""
+        scaled_step(self.scaler, losses, optimizers)
 
     def sample_z(self, batch_size: int | None = None) -> torch.Tensor:
         return torch.randn(batch_size or self.cfg.batch_size, self.cfg.nz, device=self.device,
@@ -173,8 +180,7 @@ class Distiller:
         with self.autocast():
             loss_S = self.method.student_loss(self, x, t)
         self.opt_S.zero_grad(set_to_none=True)
-        loss_S.backward()
-        self.opt_S.step()
+        self.backward_step(loss_S, self.opt_S)
         self.method.after_student_step(self, x, t)
         return loss_S.detach()
 
@@ -348,6 +354,7 @@ class Distiller:
             "sched_student": self.sched_S.state_dict(),
             "sched_generator": self.sched_G.state_dict(),
             "method": self.method.state_dict(),
+            "scaler": self.scaler.state_dict(),
             "rng": rng,
             "history": self.history,
             "snapshots": self.snapshots,
@@ -370,9 +377,11 @@ class Distiller:
         self.sched_S.load_state_dict(state["sched_student"])
         self.sched_G.load_state_dict(state["sched_generator"])
         self.method.load_state_dict(state["method"])
+        self.scaler.load_state_dict(state.get("scaler") or self.scaler.state_dict())
         self.rng.set_state(state["rng"]["z"])
         torch.set_rng_state(state["rng"]["torch"])
-        random.setstate(_as_python_rng_state(state["rng"]["python"]))
+        version, internal, gauss = state["rng"]["python"]  # torch.load made a tuple a list
+        random.setstate((version, tuple(internal), gauss))
         if "cuda" in state["rng"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         self.step = state["step"]
@@ -383,16 +392,9 @@ class Distiller:
         self.snapshots = state["snapshots"]
 
     def close(self) -> None:
-        """Let the method release what it attached to T (its BN hooks): a teacher reused by
-        later runs keeps no trace of this one (hooks hold the last batch's graph, and would
-        run in every later forward)."""
+        """Let the method release what it attached to T (its BN hooks, which hold the last
+        batch's graph): a teacher reused by later runs keeps no trace of this one."""
         self.method.close()
 
     def save(self, path) -> None:
         save_torch(path, self.state_dict())
-
-
-def _as_python_rng_state(state):
-    # A round trip through torch.load turns the inner tuple into a list.
-    version, internal, gauss = state
-    return (version, tuple(internal), gauss)

@@ -136,3 +136,19 @@ def test_student_optimizer_and_generator_schedule_follow_the_config(shapes_teach
     assert d.opt_G.param_groups[0]["lr"] == pytest.approx(d.cfg.lr_generator)  # G's constant
     default = make_distiller(teacher, smoke_config(iterations=1))
     assert isinstance(default.opt_S, torch.optim.SGD)
+
+
+def test_fp16_steps_go_through_the_gradient_scaler_and_the_choice_is_recorded(shapes_teacher):
+    from ddad_lite.runs.run import collect_metrics
+
+    teacher, _ = shapes_teacher
+    d = make_distiller(teacher, smoke_config(iterations=2, amp="fp16"))
+    assert d.amp_dtype == torch.float16 and d.scaler.is_enabled() and not d.amp
+    d.fit()
+    assert d.scaler.get_scale() > 0 and "scaler" in d.state_dict()
+    assert all(torch.isfinite(p).all() for p in d.S.parameters())
+    metrics = collect_metrics(d, {}, wall_seconds=1.0)
+    assert metrics["amp_dtype"] == "float16" and metrics["amp_enabled"] is True
+    plain = make_distiller(teacher, smoke_config(iterations=1, amp=False))
+    assert not plain.scaler.is_enabled()
+    assert collect_metrics(plain, {}, wall_seconds=1.0)["amp_dtype"] is None

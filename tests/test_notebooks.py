@@ -82,7 +82,7 @@ def tiny_notebook(path: Path, body: str):
     nbformat.write(nb, path)
 
 
-def test_runner_uses_this_interpreter_and_stops_at_a_failure(tmp_path):
+def test_runner_uses_this_interpreter_and_stops_at_a_failure(tmp_path, capsys):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     tiny_notebook(nbs / "00_echo.ipynb", "import sys, json, pathlib\n"
@@ -110,6 +110,12 @@ def test_runner_uses_this_interpreter_and_stops_at_a_failure(tmp_path):
     assert figures == {"python": sys.executable, "profile": "smoke"}  # injected, same Python
     assert results["provenance"]["profile"] == "smoke"
     assert "| 01_fail | failed |" in (out_root / "smoke" / "results.md").read_text()
+    printed = capsys.readouterr().out.splitlines()  # one line per notebook as it starts, ends
+    assert [line.split(":")[0] for line in printed] == ["[1/3] 00_echo"] * 2 + ["[2/3] 01_fail"] * 2
+    assert "done in" in printed[1] and "failed after" in printed[3]
+    index = (out_root / "smoke" / "index.html").read_text()
+    assert 'href="notebooks/00_echo.ipynb"' in index and 'href="results.md"' in index
+    assert "01_fail" in index and "boom" in index
 
 
 # ---- the series in the smoke profile ----------------------------------------------------------

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from ddad_lite.configure import make_config
 from ddad_lite.errors import UserError
+from ddad_lite.hardware import grad_scaler, scaled_step
 from ddad_lite.methods import build_method
 
 
@@ -47,7 +48,10 @@ def teacher_and_student():
 
 
 def fake_engine(teacher, student):
-    return SimpleNamespace(T=teacher, S=student, autocast=contextlib.nullcontext)
+    scaler = grad_scaler("cpu", None)  # fp32: a plain backward and step
+    return SimpleNamespace(T=teacher, S=student, autocast=contextlib.nullcontext,
+                           backward_step=lambda losses, optimizers: scaled_step(
+                               scaler, losses, optimizers))
 
 
 def reference_bn_terms(teacher, x):

@@ -57,8 +57,9 @@ class KDSettings:
 
 
 class Engine(Protocol):
-    """What a method may use of the engine: the networks, their optimisers, the step, z and the
-    autocast context. Nothing else of the engine is part of the methods' contract."""
+    """What a method may use of the engine: the networks, their optimisers, the step, z, the
+    autocast context and `backward_step` (backward and step, through fp16's gradient scaler).
+    Nothing else of the engine is part of the methods' contract."""
 
     cfg: DistillConfig
     info: DatasetInfo
@@ -77,6 +78,8 @@ class Engine(Protocol):
     def default_iteration(self) -> dict: ...
 
     def student_step(self) -> torch.Tensor: ...
+
+    def backward_step(self, losses, optimizers) -> None: ...
 
 
 @contextlib.contextmanager
@@ -142,8 +145,7 @@ class Method:
         with no_param_grad(engine.S), engine.autocast():
             loss_G, parts = self.generator_loss(engine, z)
         engine.opt_G.zero_grad(set_to_none=True)
-        loss_G.backward()
-        engine.opt_G.step()
+        engine.backward_step(loss_G, engine.opt_G)
         return loss_G.detach(), {k: v.detach() for k, v in parts.items()}
 
     def generator_loss(self, engine: Engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:

@@ -239,8 +239,7 @@ class DeepInversion(HooksTeacherBN, Method):
                 group["lr"] = self._lr(step)
             loss, logs = self.pixel_loss(engine, self._augment(self.x))
             self.opt_x.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt_x.step()
+            engine.backward_step(loss, self.opt_x)
             if w.clip:
                 with torch.no_grad():
                     self.x.copy_(torch.max(torch.min(self.x, self.high), self.low))

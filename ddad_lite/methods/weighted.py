@@ -184,10 +184,7 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
             loss_S = self.student_loss(engine, x, t)
         engine.opt_G.zero_grad(set_to_none=True)
         engine.opt_S.zero_grad(set_to_none=True)
-        loss_G.backward()
-        loss_S.backward()
-        engine.opt_G.step()
-        engine.opt_S.step()
+        engine.backward_step([loss_G, loss_S], [engine.opt_G, engine.opt_S])
         self.after_student_step(engine, x, t)
         return {"loss_S": loss_S.detach(), "loss_G": loss_G.detach(),
                 **{k: v.detach() for k, v in logs.items()}}

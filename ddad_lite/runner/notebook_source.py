@@ -52,9 +52,12 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from .reproduce import KERNEL_NAME
+
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 SOURCE_DIR_NAME = "src"
-KERNELSPEC = {"name": "ddad-lite", "display_name": "ddad-lite", "language": "python"}
+# One kernel name for every notebook: the one the runner registers and `make venv` installs.
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": KERNEL_NAME, "language": "python"}
 LANGUAGE_INFO = {"name": "python", "mimetype": "text/x-python", "file_extension": ".py",
                  "pygments_lexer": "ipython3", "codemirror_mode": {"name": "ipython", "version": 3},
                  "nbconvert_exporter": "python"}

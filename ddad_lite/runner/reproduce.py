@@ -12,6 +12,9 @@ very interpreter (`ddad-lite`, pointing at `sys.executable`). Into `runs/<profil
   NN_name/                  what the notebook wrote, including key_figures.json
   results.json, results.md  a row per notebook (status, wall time, key figures) with
                             provenance (git commit, versions, device, profile, date)
+  index.html                one page linking every executed notebook and the results table
+
+One line per notebook is printed as it starts and as it ends, with its time.
 
 The teacher cache is shared by the whole series, so the teacher is trained at most once. A
 failing notebook stops the series with a one-line `UserError` naming its saved copy. Every
@@ -29,10 +32,12 @@ import time
 from pathlib import Path
 
 from ..errors import UserError, unknown_name
+from ..extras import require_extra
 from ..files import save_json, save_text
 from ..paths import NOTEBOOKS_DIR, SOURCE_ROOT, series_paths
 from ..provenance import provenance
 from ..recipes import PROFILES
+from ..reports.series_index import write_series_index
 from ..tables import Column, format_value, markdown_table
 
 KERNEL_NAME = "ddad-lite"
@@ -100,6 +105,8 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
               notebooks_dir=NOTEBOOKS_DIR, html: bool = True) -> dict:
     """Execute the series into `out_root/profile/`; returns the results (also in
     results.json). `timeout` is the limit per cell in seconds."""
+    require_extra("notebooks", "papermill", "nbconvert", "nbformat", "jupyter_client",
+                  "ipykernel", feature="reproduce")
     import papermill as pm
 
     from .kernel_client import PollingKernelManager
@@ -112,8 +119,10 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
     results = {"provenance": {**provenance(device), "profile": profile},
                "cache_dir": str(paths["cache_dir"]), "notebooks": []}
     with this_interpreter_kernel(run_root / ".jupyter"):
-        for nb_path in notebooks:
+        for number, nb_path in enumerate(notebooks, 1):
             name = nb_path.stem
+            counter = f"[{number}/{len(notebooks)}] {name}"
+            print(f"{counter}: started at {time.strftime('%H:%M:%S')}", flush=True)
             out_dir = run_root / name
             out_dir.mkdir(parents=True, exist_ok=True)
             executed = run_root / "notebooks" / f"{name}.ipynb"
@@ -137,6 +146,7 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
                            error=_one_line(e))
                 results["notebooks"].append(row)
                 _write_results(run_root, results)
+                print(f"{counter}: failed after {row['wall_seconds']} s", flush=True)
                 raise UserError(f"notebook {name} failed ({row['error']}); the executed copy "
                                 f"is {executed}") from None
             os.replace(partial, executed)
@@ -146,6 +156,7 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
                 row["html"] = str(_export_html(executed))
             results["notebooks"].append(row)
             _write_results(run_root, results)
+            print(f"{counter}: done in {row['wall_seconds']} s", flush=True)
     results["total_seconds"] = round(sum(r["wall_seconds"] for r in results["notebooks"]), 1)
     _write_results(run_root, results)
     return results
@@ -205,3 +216,4 @@ def results_markdown(results: dict) -> str:
 def _write_results(run_root: Path, results: dict) -> None:
     save_json(run_root / "results.json", results)
     save_text(run_root / "results.md", results_markdown(results))
+    write_series_index(run_root, results)

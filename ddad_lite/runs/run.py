@@ -7,6 +7,8 @@ writes into the run folder:
   history.json    losses, accuracies and per-layer BN loss over training
   snapshots.pt    generated images at chosen steps with T's and S's predictions
   metrics.json    the results, provenance and config (below)
+  report.html     a self-contained page of the run (curves, generated images, agreement,
+                  BN match per layer; reports/run_report.py) and report.png, one picture of it
 
 The student is only *evaluated* on real data: every `eval_every` iterations on the
 validation split (train images held out from the teacher, `cfg.val_size`) and on the test
@@ -42,14 +44,18 @@ from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
 from ..metrics import evaluate, mean_logit_norm, selected_summary
 from ..provenance import provenance
+from ..reports.run_report import write_run_report
+from ..reports.tensorboard import check_tensorboard, write_tensorboard
 from ..teacher import load_or_train_teacher, weights_digest
 from .lock import run_folder_lock
 
-RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json")
+RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json", "report.html",
+             "report.png")
 
 
 def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache_dir=None,
-                     teacher=None, callback=None, retrained_because: str | None = None) -> dict:
+                     teacher=None, callback=None, retrained_because: str | None = None,
+                     tensorboard: bool = False) -> dict:
     """Distil per `cfg` into `out_dir` (resuming its checkpoint if `resume`); returns metrics.
 
     `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook or a
@@ -60,15 +66,18 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     time: `runs.lock`), and temporary files a killed writer left there are removed. A run
     whose loss or parameters stop being finite ends in one line (`engine.TrainingDiverged`):
     its last good checkpoint is kept and metrics.json says `"status": "failed"`.
+    `tensorboard` also writes the history as TensorBoard events into `out_dir/tensorboard/`.
     """
     start = time.perf_counter()
+    if tensorboard:
+        check_tensorboard()  # before any training: one line naming the extra
     out = Path(out_dir)
     with run_folder_lock(out):
         remove_orphans(out)
         with _out_of_memory_as_user_error(cfg):
             return _run_locked(cfg, out, start=start, resume=resume, cache_dir=cache_dir,
                                teacher=teacher, callback=callback,
-                               retrained_because=retrained_because)
+                               retrained_because=retrained_because, tensorboard=tensorboard)
 
 
 def remove_orphans(out: Path) -> list[Path]:
@@ -81,7 +90,7 @@ def remove_orphans(out: Path) -> list[Path]:
 
 
 def _run_locked(cfg, out: Path, *, start, resume, cache_dir, teacher, callback,
-                retrained_because) -> dict:
+                retrained_because, tensorboard) -> dict:
     checkpoint = out / "checkpoint.pt"
     state = None
     if resume:
@@ -126,6 +135,9 @@ def _run_locked(cfg, out: Path, *, start, resume, cache_dir, teacher, callback,
     save_json(out / "history.json", distiller.history)
     save_torch(out / "snapshots.pt", distiller.snapshots)
     save_json(out / "metrics.json", metrics)
+    write_run_report(out)  # report.html and report.png, from the files just written
+    if tensorboard:
+        write_tensorboard(out)
     return metrics
 
 
@@ -227,7 +239,8 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
                                     if d.eval_loader is not None else None),
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
-        "amp_enabled": d.amp,
+        "amp_enabled": d.amp_dtype is not None,
+        "amp_dtype": str(d.amp_dtype).removeprefix("torch.") if d.amp_dtype else None,
         **provenance(d.device),  # commit, device, versions, platform, date
         **d.method.run_metrics(d),  # e.g. the memory a replay VAE holds
         "config": cfg.to_dict(),
