@@ -131,10 +131,11 @@ def snapshot_figure(snapshot: dict, *, class_names=None, class_filter: int | Non
                     ncols: int = 8, max_images: int = 32) -> Figure:
     """One engine snapshot: G(fixed z) at an iteration, with T and S predictions."""
     idx = select(snapshot, class_filter)[:max_images]
-    agree = (snapshot["teacher_pred"] == snapshot["student_pred"]).float().mean()
     shown = "all classes" if class_filter is None else f"T says {_name(class_filter, class_names)}"
-    title = (f"iteration {snapshot['iteration']}: {len(idx)} images ({shown}); "
-             f"S agrees with T on {float(agree):.0%}")
+    title = f"iteration {snapshot['iteration']}: {len(idx)} images ({shown})"
+    if len(idx):  # the agreement over the images shown, not the whole batch
+        agree = (snapshot["teacher_pred"][idx] == snapshot["student_pred"][idx]).float().mean()
+        title += f"; S agrees with T on {float(agree):.0%}"
     return image_grid(snapshot["images"][idx], teacher_pred=snapshot["teacher_pred"][idx],
                       student_pred=snapshot["student_pred"][idx], class_names=class_names,
                       ncols=ncols, title=title)
