@@ -5,6 +5,7 @@
              one run per seed and a summary over them)
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
+  site       the executed series as static HTML under site/
   bench      time the engine's iteration against the straightforward reference loop
 
 Every setting of a run can be given as `--set name=value` (repeatable; `distill
@@ -150,6 +151,12 @@ def cmd_reproduce(args):
               timeout=args.timeout)
 
 
+def cmd_site(args):
+    from .runner.site import build_site
+
+    print(build_site(series=args.series, out=args.out))
+
+
 def cmd_bench(args):
     from .bench import compare, run_benchmark
 
@@ -259,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("site", help="the executed series as static HTML (index and pages)")
+    p.add_argument("--series", default="runs/quick",
+                   help="an executed series folder (default: runs/quick, from make reproduce)")
+    p.add_argument("--out", default="site", help="the site's folder (default: site)")
+    p.set_defaults(func=cmd_site)
 
     p = sub.add_parser("bench", help="throughput: the engine vs the reference loop")
     p.add_argument("--setting", default="cifar10-r34-r18", help="benchmark setting")
