@@ -18,13 +18,36 @@ import torch.nn as nn
 def bf16_is_native(device_type: str) -> bool:
     """True when bfloat16 matrix work is native on this kind of device."""
     if device_type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        # Compute capability 8.0 (Ampere) and later; `is_bf16_supported()` also says True
+        # where bf16 is only emulated (a Colab T4, 7.5), which is slower than fp32.
+        return torch.cuda.is_available() and cuda_bf16_is_native(
+            torch.cuda.get_device_capability())
     if device_type == "cpu":
         try:
             return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
         except (AttributeError, RuntimeError):  # older torch or no oneDNN
             return False
     return False
+
+
+def cuda_bf16_is_native(capability: tuple[int, int]) -> bool:
+    """True for a CUDA compute capability with bf16 tensor cores (Ampere, 8.0, and later)."""
+    return tuple(capability) >= (8, 0)
+
+
+def notebook_device() -> str:
+    """The device a notebook on a hosted machine (Colab, Binder) should use: "cuda" when a
+    GPU is there, else "cpu". `amp="auto"` then decides bf16 by `bf16_is_native`, so a T4
+    runs in fp32, never in emulated bf16."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def describe_device(device: str) -> str:
+    """One line: the device, its name and whether bf16 autocast is on under amp="auto"."""
+    kind = torch.device(device).type
+    name = torch.cuda.get_device_name() if kind == "cuda" else "CPU"
+    precision = "bf16 autocast (native)" if bf16_is_native(kind) else "fp32 (bf16 not native)"
+    return f"device {device} ({name}): {precision}"
 
 
 def resolve_amp(amp: bool | str, device: torch.device | str) -> bool:
