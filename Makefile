@@ -44,6 +44,10 @@ reproduce-smoke: venv
 site: venv
 	$(BIN)/python -m ddad_lite site --series runs/quick --out site
 
+# The README's figures from a real run (notebook 01's 2-D game, quick budget): docs/figures/.
+figures: venv
+	$(BIN)/python -m ddad_lite figures --out docs/figures
+
 # The notebooks are built from percent scripts, notebooks/src/NN_name.py: edit a script, then
 # rebuild (only the notebooks whose text changes are rewritten). `--check` only compares.
 notebooks: venv

@@ -6,6 +6,7 @@
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
   site       the executed series as static HTML under site/
+  figures    the README's figures (docs/figures/*.png) from a real run of the 2-D game
   bench      time the engine's iteration against the straightforward reference loop
 
 Every setting of a run can be given as `--set name=value` (repeatable; `distill
@@ -157,6 +158,13 @@ def cmd_site(args):
     print(build_site(series=args.series, out=args.out))
 
 
+def cmd_figures(args):
+    from .runner.figures import make_figures
+
+    for path in make_figures(args.out, profile=args.profile):
+        print(path)
+
+
 def cmd_bench(args):
     from .bench import compare, run_benchmark
 
@@ -272,6 +280,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an executed series folder (default: runs/quick, from make reproduce)")
     p.add_argument("--out", default="site", help="the site's folder (default: site)")
     p.set_defaults(func=cmd_site)
+
+    p = sub.add_parser("figures", help="the README's figures from a real run (2-D game)")
+    p.add_argument("--out", default="docs/figures", help="folder (default: docs/figures)")
+    p.add_argument("--profile", default="quick", help="the 2-D game's budget (default: quick)")
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("bench", help="throughput: the engine vs the reference loop")
     p.add_argument("--setting", default="cifar10-r34-r18", help="benchmark setting")

@@ -103,7 +103,8 @@ class ConsoleErrors(list):
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: self.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.append(f"request failed: {r.url}")
-                if not r.url.startswith(("data:", "blob:")) else None)
+                if not r.url.startswith(("data:", "blob:"))
+                and "ERR_ABORTED" not in (r.failure or "") else None)  # aborted: we moved on
         return self
 
 

@@ -10,7 +10,6 @@ Playwright or chromium is missing; `.ci/run` installs both.
     caption. Screenshots before and after each move go to runs/browser/.
 """
 
-import shutil
 import time
 
 import browser_harness as harness
@@ -35,14 +34,17 @@ def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     clean = root / "clean"
     clean.mkdir()
+    committed = {}
     for path in NOTEBOOKS:
-        shutil.copy2(path, clean / path.name)
+        committed[path.name] = path.read_bytes()
+        (clean / path.name).write_bytes(committed[path.name])
     for name in WIDGET_NOTEBOOKS:
         harness.smoke_copy(NOTEBOOKS_DIR / f"{name}.ipynb", root / "notebooks")
     harness.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with harness.lab_server(root, log=root / "lab.log") as (url, token):
         with harness.chromium_page() as (page, errors):
-            yield {"root": root, "url": url, "token": token, "page": page, "errors": errors}
+            yield {"root": root, "url": url, "token": token, "page": page, "errors": errors,
+                   "committed": committed}
 
 
 def test_every_notebook_opens_unmodified(lab):
@@ -55,8 +57,8 @@ def test_every_notebook_opens_unmodified(lab):
             page.keyboard.press("Control+s")  # save, to say what changed
             time.sleep(3)
             pytest.fail(f"{path.name} is marked modified on opening; saved, it differs from "
-                        f"the committed file: {copy.read_bytes() != path.read_bytes()}")
-        assert copy.read_bytes() == path.read_bytes(), f"{path.name} was rewritten"
+                        f"the committed file: {copy.read_bytes() != lab['committed'][path.name]}")
+        assert copy.read_bytes() == lab["committed"][path.name], f"{path.name} was rewritten"
     assert not lab["errors"], lab["errors"]
 
 

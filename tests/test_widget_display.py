@@ -75,3 +75,22 @@ def test_the_caption_under_the_snapshot_browser_is_a_summary_not_every_pair():
     browser = viz.snapshot_browser([snapshot()], class_names=CLASSES)
     caption = browser.caption.value
     assert "16 images" in caption and caption.count(" / S ") <= 4
+
+
+def test_an_empty_class_shows_its_whole_title_in_a_small_picture():
+    snap = snapshot()
+    snap["teacher_pred"][:] = 1  # no image of class a
+    fig = viz.snapshot_figure(snap, class_names=CLASSES, class_filter=0)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    title = fig._suptitle.get_window_extent(canvas.get_renderer())
+    assert "0 images" in fig._suptitle.get_text()
+    assert 0 <= title.x0 and title.x1 <= fig.bbox.width, "the title is cut"
+    assert fig.get_figwidth() < 6 and fig.get_figheight() < 2.5
+
+
+def test_the_animation_twin_fetches_nothing():
+    frames = [torch.full((4, 1, 8, 8), 60 * k, dtype=torch.uint8) for k in range(3)]
+    html = viz.frame_browser(frames, [0, 5, 10]).animation().data
+    assert "<img" in html and "fa fa-" not in html
+    assert "https://" not in html and "http://" not in html

@@ -89,6 +89,8 @@ def image_grid(images, *, teacher_pred=None, student_pred=None, labels=None, cla
     nrows = max(1, math.ceil(n / ncols))
     width = (ncols * cell_inches + (LEGEND_INCHES if legend else 0)
              + (ROW_LABEL_INCHES if row_labels else 0))
+    if n == 0 and title:  # nothing to draw: a short strip as wide as its title
+        width = max(width, 0.075 * len(title) + 0.4)
     height = nrows * (cell_inches + (0.35 if captioned else 0)) + (0.35 if title else 0)
     fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(width, height))
     for k, ax in enumerate(axes.flat):
