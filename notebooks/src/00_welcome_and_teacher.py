@@ -186,8 +186,9 @@ for name in ("shapes", "cifar10", "cifar100"):
         print(name, "-> not prepared:", e)
 
 # %%
-write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sha256"],
-                  teacher_trained_now=record["trained_now"], profile=profile)
+path = write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sha256"],
+                         teacher_trained_now=record["trained_now"], profile=profile)
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

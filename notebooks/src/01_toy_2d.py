@@ -223,7 +223,8 @@ for name, result in results.items():
     figures[f"{name}_student_acc"] = result["student_acc"]
     figures[f"{name}_inside_support"] = clouds[name]["inside_support"]
     figures[f"{name}_nearest_distance"] = clouds[name]["nearest_distance"]
-write_key_figures(out, **figures)
+path = write_key_figures(out, **figures)
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

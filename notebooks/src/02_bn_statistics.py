@@ -272,10 +272,11 @@ viz.frame_browser(gen.frames, gen.iterations).animation()
 # term: the next notebook.
 
 # %%
-write_key_figures(out, teacher_acc=record["accuracy"], bn_loss_train_floor=sum(train_R.values()),
-                  bn_loss_real=sum(real.values()), bn_loss_noise=sum(noise.values()),
-                  pixel_bn_loss_start=pixels.losses[0], pixel_bn_loss_end=pixels.losses[-1],
-                  generator_bn_loss_start=gen.losses[0], generator_bn_loss_end=gen.losses[-1])
+path = write_key_figures(out, teacher_acc=record["accuracy"], bn_loss_train_floor=sum(train_R.values()),
+                         bn_loss_real=sum(real.values()), bn_loss_noise=sum(noise.values()),
+                         pixel_bn_loss_start=pixels.losses[0], pixel_bn_loss_end=pixels.losses[-1],
+                         generator_bn_loss_start=gen.losses[0], generator_bn_loss_end=gen.losses[-1])
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

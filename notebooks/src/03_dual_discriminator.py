@@ -296,7 +296,8 @@ for method, row in runs.items():  # the ablation, at its seed
     figures[f"{method}_student_acc"] = row["final"]
     figures[f"{method}_mean_student_acc"] = row["mean"]
     figures[f"{method}_best_student_acc"] = row["best"]
-write_key_figures(out, **figures)
+path = write_key_figures(out, **figures)
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

@@ -158,10 +158,11 @@ display(Markdown(anchor_table(metrics)))
 viz.snapshot_figure(viz.load_snapshots(run_dir)[-1], class_names=info.class_names)
 
 # %%
-write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
-                  student_acc=metrics["student_acc"], mean_student_acc=metrics["mean_student_acc"],
-                  best_student_acc=metrics["best_student_acc"],
-                  best_selected_on=metrics["best_selected_on"], iterations=metrics["iterations"])
+path = write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
+                         student_acc=metrics["student_acc"], mean_student_acc=metrics["mean_student_acc"],
+                         best_student_acc=metrics["best_student_acc"],
+                         best_selected_on=metrics["best_selected_on"], iterations=metrics["iterations"])
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

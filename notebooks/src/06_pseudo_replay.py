@@ -200,7 +200,7 @@ key_figures = {
     "replay_equivalent_samples_bytes": metrics["replay_equivalent_samples_bytes"],
 }
 (out / "key_figures.json").write_text(json.dumps(key_figures, indent=2) + "\n")
-key_figures
+print("key figures written to", out / "key_figures.json")
 
 # %% [markdown]
 # ## Summary

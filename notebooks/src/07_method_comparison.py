@@ -189,7 +189,7 @@ for e in summary:
     key_figures[f"{e['method']}_forgetting"] = e["forgetting"]
     key_figures[f"{e['method']}_wall_seconds"] = e["wall_seconds"]
 (out / "key_figures.json").write_text(json.dumps(key_figures, indent=2) + "\n")
-key_figures
+print("key figures written to", out / "key_figures.json")
 
 # %% [markdown]
 # ## Summary
