@@ -177,6 +177,10 @@ def run_all(page, *, timeout_s: float = 600):
     """Run > Run All Cells, then wait until every code cell has run and the kernel is idle."""
     page.locator("li.lm-MenuBar-item", has_text="Run").first.click()
     page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+    # Under load the click may take seconds to reach the kernel: wait until a cell is queued.
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        '.jp-CodeCell .jp-InputPrompt')].some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))""",
+        timeout=120_000)
     wait_idle(page, timeout_s=timeout_s)
 
 
