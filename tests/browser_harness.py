@@ -175,8 +175,10 @@ def wait_idle(page, *, timeout_s: float = 600):
 
 def run_all(page, *, timeout_s: float = 600):
     """Run > Run All Cells, then wait until every code cell has run and the kernel is idle."""
+    page.locator(".jp-NotebookPanel .jp-Cell .jp-InputPrompt").first.click()  # the notebook
+    # is the current widget, else the Run menu's entries are disabled
     page.locator("li.lm-MenuBar-item", has_text="Run").first.click()
-    page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
+    page.locator(".lm-Menu-item:not(.lm-mod-disabled)", has_text="Run All Cells").first.click()
     # Under load the click may take seconds to reach the kernel: wait until a cell is queued.
     page.wait_for_function("""() => [...document.querySelectorAll(
         '.jp-CodeCell .jp-InputPrompt')].some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))""",
