@@ -59,6 +59,7 @@ def test_the_title_counts_agreement_over_the_filtered_images():
 def test_snapshot_browser_shows_its_png_at_its_own_size():
     browser = viz.snapshot_browser([snapshot()], class_names=CLASSES)
     assert browser.layout.align_items == "flex-start"  # the VBox does not stretch the image
+    assert browser.image.layout.max_width == "none"  # nor does the page shrink a wide one
     width, height = png_size(browser.image.value)
     assert browser.image.width == str(width) and browser.image.height == str(height)
     browser.class_filter.value = 1

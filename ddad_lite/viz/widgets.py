@@ -68,13 +68,14 @@ class Browser(widgets.VBox):
         self.step = widgets.SelectionSlider(
             options=[(str(it), k) for k, it in enumerate(iterations)],
             value=len(iterations) - 1, description="iteration", continuous_update=False)
-        self.image = widgets.Image(format="png")
+        # Never scaled by the page either: a picture wider than the cell scrolls, not shrinks.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="none"))
         self.caption = widgets.HTML()
         for control in (self.step, *controls):
             control.observe(self._update, names="value")
         # A VBox stretches its children to the cell's width; the picture keeps its own size.
         super().__init__([widgets.HBox([self.step, *controls]), self.image, self.caption],
-                         layout=widgets.Layout(align_items="flex-start"))
+                         layout=widgets.Layout(align_items="flex-start", overflow="auto"))
         self._update()
 
     def figure(self) -> Figure:
