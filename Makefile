@@ -5,11 +5,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast reproduce reproduce-smoke notebooks lab lint bench clean-runs
+.PHONY: help venv test test-fast reproduce reproduce-smoke site figures notebooks lab lint bench clean-runs
 
 help:
 	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
 	@echo "make test       run the test suite (includes the smoke notebook series)"
+	@echo "make site       the executed series (runs/quick, after make reproduce) as HTML in site/"
+	@echo "make figures    the README's figures (docs/figures/*.png) from a short real run"
 	@echo "make notebooks  rebuild notebooks/NN_*.ipynb from their scripts in notebooks/src/"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make lint       ruff over the package and tests"
@@ -22,7 +24,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev,browser]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name ddad-lite --display-name "ddad-lite"
 	touch $(STAMP)
 
@@ -37,6 +39,14 @@ reproduce: venv
 
 reproduce-smoke: venv
 	$(BIN)/python -m ddad_lite reproduce --profile smoke
+
+# Static HTML of the executed series, viewable from disk: open site/index.html.
+site: venv
+	$(BIN)/python -m ddad_lite site --series runs/quick --out site
+
+# The README's figures from a real run (notebook 01's 2-D game, quick budget): docs/figures/.
+figures: venv
+	$(BIN)/python -m ddad_lite figures --out docs/figures
 
 # The notebooks are built from percent scripts, notebooks/src/NN_name.py: edit a script, then
 # rebuild (only the notebooks whose text changes are rewritten). `--check` only compares.

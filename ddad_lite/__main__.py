@@ -6,6 +6,8 @@
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
   report     rewrite a run's report.html and report.png, or compare runs on one page
+  site       the executed series as static HTML under site/
+  figures    the README's figures (docs/figures/*.png) from a real run of the 2-D game
   bench      time the engine's iteration against the straightforward reference loop
   eval       score a run's student on a split; export: write it as .pt, .ts or .onnx
 (one's own teacher, student and data: `--teacher`, `--teacher-file`, `data prepare
@@ -176,6 +178,17 @@ def cmd_report(args):
                         "out to rewrite the run's own report.html")
     else:
         print(write_comparison(args.runs, args.out or "comparison.html"))
+def cmd_site(args):
+    from .runner.site import build_site
+
+    print(build_site(series=args.series, out=args.out))
+
+
+def cmd_figures(args):
+    from .runner.figures import make_figures
+
+    for path in make_figures(args.out, profile=args.profile):
+        print(path)
 
 
 def cmd_bench(args):
@@ -317,6 +330,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+", metavar="RUN", help="run folders (distill --out)")
     p.add_argument("--out", help="the page comparing two runs or more (comparison.html)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("site", help="the executed series as static HTML (index and pages)")
+    p.add_argument("--series", default="runs/quick",
+                   help="an executed series folder (default: runs/quick, from make reproduce)")
+    p.add_argument("--out", default="site", help="the site's folder (default: site)")
+    p.set_defaults(func=cmd_site)
+
+    p = sub.add_parser("figures", help="the README's figures from a real run (2-D game)")
+    p.add_argument("--out", default="docs/figures", help="folder (default: docs/figures)")
+    p.add_argument("--profile", default="quick", help="the 2-D game's budget (default: quick)")
+    p.set_defaults(func=cmd_figures)
 
     p = sub.add_parser("bench", help="throughput: the engine vs the reference loop")
     p.add_argument("--setting", default="cifar10-r34-r18", help="benchmark setting")

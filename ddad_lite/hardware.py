@@ -49,10 +49,32 @@ def bf16_is_native(device_type: str) -> bool:
     """True when bfloat16 matrix work is native on this kind of device."""
     if device_type == "cuda":
         capability = cuda_capability()
-        return capability is not None and capability >= BF16_MIN_CAPABILITY
+        return capability is not None and cuda_bf16_is_native(capability)
     if device_type == "cpu":
         return cpu_bf16_is_native()
     return False
+
+
+def cuda_bf16_is_native(capability: tuple[int, int]) -> bool:
+    """True for a CUDA compute capability with bf16 tensor cores (Ampere, 8.0, and later)."""
+    return tuple(capability) >= BF16_MIN_CAPABILITY
+
+
+def notebook_device() -> str:
+    """The device a notebook on a hosted machine (Colab, Binder) should use: "cuda" when a
+    GPU is there, else "cpu". `amp="auto"` then picks bf16 only where it is native, so a T4
+    runs fp16 with a gradient scaler, never emulated bf16."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def describe_device(device: str) -> str:
+    """One line: the device, its name and the autocast amp="auto" picks there."""
+    kind = torch.device(device).type
+    name = torch.cuda.get_device_name() if kind == "cuda" else "CPU"
+    dtype = amp_dtype("auto", device)
+    precision = {torch.bfloat16: "bf16 autocast (native)",
+                 torch.float16: "fp16 autocast with a gradient scaler"}.get(dtype, "fp32")
+    return f"device {device} ({name}): {precision}"
 
 
 @functools.lru_cache(maxsize=None)

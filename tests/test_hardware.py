@@ -93,3 +93,12 @@ def test_a_scaled_step_with_inf_gradients_is_skipped_and_the_scale_shrinks():
     hardware.scaled_step(scaler, loss, optimizer)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     assert scaler.get_scale() < 2.0 ** 10
+
+
+def test_bf16_is_native_from_ampere_on_only():
+    from ddad_lite.hardware import cuda_bf16_is_native, describe_device, notebook_device
+
+    assert not cuda_bf16_is_native((7, 5))  # a Colab T4: emulated bf16 would be slower
+    assert cuda_bf16_is_native((8, 0)) and cuda_bf16_is_native((9, 0))
+    assert notebook_device() in ("cpu", "cuda")
+    assert describe_device("cpu").startswith("device cpu (CPU): ")

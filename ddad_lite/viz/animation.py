@@ -20,6 +20,7 @@ uniform noise, the worst case for compression, takes about 2 MB, generated image
 from __future__ import annotations
 
 import io
+import re
 from contextlib import contextmanager
 
 import matplotlib
@@ -113,7 +114,25 @@ def frames_to_html(frames: list[np.ndarray], labels: list[str] | None = None, *,
 
     animation = FuncAnimation(fig, draw, frames=len(frames), interval=1000 / fps, blit=False)
     with matplotlib.rc_context({"animation.frame_format": frame_format}):
-        return animation.to_jshtml(fps=fps, default_mode="loop")
+        return offline_jshtml(animation.to_jshtml(fps=fps, default_mode="loop"))
+
+
+# matplotlib's player draws its buttons with Font Awesome icons fetched from a CDN: offline (a
+# saved page, a site opened from disk, a sandbox) the fetch fails, a console error, and the
+# buttons are blank. The same buttons as plain characters need nothing.
+CDN_STYLESHEET = re.compile(r"<link[^>]*href=\"https?://[^\"]*font-awesome[^\"]*\"[^>]*>\s*")
+ICONS = {"fa fa-minus": "\u2212", "fa fa-fast-backward": "\u23ee", "fa fa-step-backward": "\u25c1",
+         "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "\u23f8", "fa fa-play": "\u25b6",
+         "fa fa-step-forward": "\u25b7", "fa fa-fast-forward": "\u23ed", "fa fa-plus": "+"}
+
+
+def offline_jshtml(text: str) -> str:
+    """matplotlib's `to_jshtml` output with nothing to fetch: no CDN stylesheet, the buttons'
+    icons as characters."""
+    text = CDN_STYLESHEET.sub("", text)
+    for icon, character in ICONS.items():
+        text = text.replace(f'<i class="{icon}"></i>', character)
+    return text
 
 
 def browser_animation(browser, *, max_frames: int = MAX_FRAMES, dpi: int = DPI,
@@ -126,4 +145,5 @@ def browser_animation(browser, *, max_frames: int = MAX_FRAMES, dpi: int = DPI,
     return HTML(frames_to_html(frames, labels, dpi=dpi, fps=fps, frame_format=frame_format))
 
 
-__all__ = ["browser_animation", "browser_frames", "frame_steps", "frames_to_html"]
+__all__ = ["browser_animation", "browser_frames", "frame_steps", "frames_to_html",
+           "offline_jshtml"]

@@ -89,6 +89,8 @@ def image_grid(images, *, teacher_pred=None, student_pred=None, labels=None, cla
     nrows = max(1, math.ceil(n / ncols))
     width = (ncols * cell_inches + (LEGEND_INCHES if legend else 0)
              + (ROW_LABEL_INCHES if row_labels else 0))
+    if n == 0 and title:  # nothing to draw: a short strip as wide as its title
+        width = max(width, 0.075 * len(title) + 0.4)
     height = nrows * (cell_inches + (0.35 if captioned else 0)) + (0.35 if title else 0)
     fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(width, height))
     for k, ax in enumerate(axes.flat):
@@ -131,10 +133,11 @@ def snapshot_figure(snapshot: dict, *, class_names=None, class_filter: int | Non
                     ncols: int = 8, max_images: int = 32) -> Figure:
     """One engine snapshot: G(fixed z) at an iteration, with T and S predictions."""
     idx = select(snapshot, class_filter)[:max_images]
-    agree = (snapshot["teacher_pred"] == snapshot["student_pred"]).float().mean()
     shown = "all classes" if class_filter is None else f"T says {_name(class_filter, class_names)}"
-    title = (f"iteration {snapshot['iteration']}: {len(idx)} images ({shown}); "
-             f"S agrees with T on {float(agree):.0%}")
+    title = f"iteration {snapshot['iteration']}: {len(idx)} images ({shown})"
+    if len(idx):  # the agreement over the images shown, not the whole batch
+        agree = (snapshot["teacher_pred"][idx] == snapshot["student_pred"][idx]).float().mean()
+        title += f"; S agrees with T on {float(agree):.0%}"
     return image_grid(snapshot["images"][idx], teacher_pred=snapshot["teacher_pred"][idx],
                       student_pred=snapshot["student_pred"][idx], class_names=class_names,
                       ncols=ncols, title=title)

@@ -30,6 +30,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from .animation import offline_jshtml
 from .images import done
 from .widgets import Browser
 
@@ -161,6 +162,6 @@ def toy_animation(results: dict, data: dict, *, interval_ms: int = 400, dpi: int
 
     animation = FuncAnimation(fig, draw, frames=n_frames, interval=interval_ms)
     try:
-        return HTML(animation.to_jshtml(default_mode="once"))
+        return HTML(offline_jshtml(animation.to_jshtml(default_mode="once")))
     finally:
         plt.close(fig)

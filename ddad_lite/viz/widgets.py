@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import html
 import io
+import struct
+from collections import Counter
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -34,6 +36,13 @@ def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """The (width, height) in pixels of a PNG, read from its header."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", png[16:24])
 
 
 def load_snapshots(snapshots) -> list[dict]:
@@ -59,11 +68,14 @@ class Browser(widgets.VBox):
         self.step = widgets.SelectionSlider(
             options=[(str(it), k) for k, it in enumerate(iterations)],
             value=len(iterations) - 1, description="iteration", continuous_update=False)
-        self.image = widgets.Image(format="png")
+        # Never scaled by the page either: a picture wider than the cell scrolls, not shrinks.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="none"))
         self.caption = widgets.HTML()
         for control in (self.step, *controls):
             control.observe(self._update, names="value")
-        super().__init__([widgets.HBox([self.step, *controls]), self.image, self.caption])
+        # A VBox stretches its children to the cell's width; the picture keeps its own size.
+        super().__init__([widgets.HBox([self.step, *controls]), self.image, self.caption],
+                         layout=widgets.Layout(align_items="flex-start", overflow="auto"))
         self._update()
 
     def figure(self) -> Figure:
@@ -83,7 +95,10 @@ class Browser(widgets.VBox):
                                  frame_format=frame_format)
 
     def _update(self, change=None):
-        self.image.value = figure_png(self.figure())
+        png = figure_png(self.figure())
+        width, height = png_size(png)
+        self.image.value = png
+        self.image.width, self.image.height = str(width), str(height)  # shown 1:1, not scaled
         self.caption.value = self.describe()
 
 
@@ -129,9 +144,12 @@ class SnapshotBrowser(Browser):
     def describe(self) -> str:
         pairs = self.predictions()
         agree = sum(t == s for t, s in pairs)
-        items = ", ".join(f"T {html.escape(t)} / S {html.escape(s)}" for t, s in pairs)
+        counts = Counter(pairs)  # one entry per (T, S) pair, most frequent first
+        items = ", ".join(f"T {html.escape(t)} / S {html.escape(s)}: {n}"
+                          for (t, s), n in counts.most_common(4))
+        more = f", {len(counts) - 4} more pairs" if len(counts) > 4 else ""
         return (f"<b>iteration {self.snapshot['iteration']}</b>: {len(pairs)} images, S agrees "
-                f"with T on {agree}. <small>{items}</small>")
+                f"with T on {agree}. <small>{items}{more}</small>")
 
 
 def snapshot_browser(snapshots, *, class_names=None, **kw) -> SnapshotBrowser:
@@ -193,5 +211,5 @@ def mask_browser(snapshots, info, **kw) -> MaskBrowser:
 
 
 __all__ = ["Browser", "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "figure_png",
-           "frame_browser", "frames_figure", "load_snapshots", "mask_browser",
+           "frame_browser", "frames_figure", "load_snapshots", "mask_browser", "png_size",
            "snapshot_browser"]

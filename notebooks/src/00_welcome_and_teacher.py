@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 00 · Welcome: data-free knowledge distillation, and the teacher
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/00_welcome_and_teacher.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F00_welcome_and_teacher.ipynb)
+#
 # **What you will learn**
 # - what knowledge distillation (KD) is, and why one would distil *without data*;
 # - the kit's embedded `shapes` dataset, which needs no download;
@@ -57,6 +59,18 @@
 # | 2021 | DDAD (Zhao et al., arXiv 2104.05382) | the dual discriminator: BN statistics (the teacher) and disagreement (the student) on one generator (`ddad`) |
 # | 2022 | PRE-DFKD (Binici et al., AAAI 2022) | a VAE replays past synthetic images so that the student does not forget them (`M+replay`, lesson 06) |
 
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
+
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -68,6 +82,11 @@ data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+from ddad_lite.hardware import describe_device, notebook_device
+
+if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
+    device = notebook_device()
+print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
 import torch
 from IPython.display import Markdown, display
 
@@ -167,8 +186,9 @@ for name in ("shapes", "cifar10", "cifar100"):
         print(name, "-> not prepared:", e)
 
 # %%
-write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sha256"],
-                  teacher_trained_now=record["trained_now"], profile=profile)
+path = write_key_figures(out, teacher_acc=record["accuracy"], teacher_sha256=record["sha256"],
+                         teacher_trained_now=record["trained_now"], profile=profile)
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

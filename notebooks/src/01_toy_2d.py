@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 01 · Data-free distillation in two dimensions
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/01_toy_2d.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F01_toy_2d.ipynb)
+#
 # **What you will learn**
 # - the whole game of data-free distillation on points in the plane, where you can *see* every
 #   sample: a teacher $T$, a student $S$, a generator $G$ mapping noise $z$ to points;
@@ -11,6 +13,18 @@
 #
 # **How long:** `smoke` a few seconds; `quick` under a minute on a 2-core CPU (all three
 # methods); `full` a few minutes.
+
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
@@ -227,7 +241,8 @@ for name, result in results.items():
     figures[f"{name}_student_acc"] = result["student_acc"]
     figures[f"{name}_inside_support"] = clouds[name]["inside_support"]
     figures[f"{name}_nearest_distance"] = clouds[name]["nearest_distance"]
-write_key_figures(out, **figures)
+path = write_key_figures(out, **figures)
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 02 · BatchNorm statistics: the teacher remembers its data
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/02_bn_statistics.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F02_bn_statistics.ipynb)
+#
 # **What you will learn**
 # - why a BatchNorm layer's running statistics are a fingerprint of the training data;
 # - how forward hooks read the statistics of any batch inside the teacher;
@@ -9,6 +11,18 @@
 # - how to read per-layer mean/variance match plots.
 #
 # **How long:** `smoke` about 20 s; `quick` about 1 minute on a 2-core CPU; seconds on a GPU.
+
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
 
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
@@ -21,6 +35,11 @@ data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+from ddad_lite.hardware import describe_device, notebook_device
+
+if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
+    device = notebook_device()
+print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
 import torch
 from IPython.display import Markdown, display
 
@@ -253,10 +272,11 @@ viz.frame_browser(gen.frames, gen.iterations).animation()
 # term: the next notebook.
 
 # %%
-write_key_figures(out, teacher_acc=record["accuracy"], bn_loss_train_floor=sum(train_R.values()),
-                  bn_loss_real=sum(real.values()), bn_loss_noise=sum(noise.values()),
-                  pixel_bn_loss_start=pixels.losses[0], pixel_bn_loss_end=pixels.losses[-1],
-                  generator_bn_loss_start=gen.losses[0], generator_bn_loss_end=gen.losses[-1])
+path = write_key_figures(out, teacher_acc=record["accuracy"], bn_loss_train_floor=sum(train_R.values()),
+                         bn_loss_real=sum(real.values()), bn_loss_noise=sum(noise.values()),
+                         pixel_bn_loss_start=pixels.losses[0], pixel_bn_loss_end=pixels.losses[-1],
+                         generator_bn_loss_start=gen.losses[0], generator_bn_loss_end=gen.losses[-1])
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

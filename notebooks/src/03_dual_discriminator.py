@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 03 · DDAD: the generator against two discriminators
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/03_dual_discriminator.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F03_dual_discriminator.ipynb)
+#
 # **What you will learn**
 # - the DDAD objective and the min-max game between $G$ and $S$, and one DDAD iteration
 #   written out by hand (it must equal the package's);
@@ -18,6 +20,18 @@
 # shapes schedule (`lesson_budget`), which notebooks 04 and 07 read back; `full` is meant for a
 # GPU.
 
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
+
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -30,6 +44,11 @@ data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+from ddad_lite.hardware import describe_device, notebook_device
+
+if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
+    device = notebook_device()
+print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
 import copy
 
 import torch
@@ -277,7 +296,8 @@ for method, row in runs.items():  # the ablation, at its seed
     figures[f"{method}_student_acc"] = row["final"]
     figures[f"{method}_mean_student_acc"] = row["mean"]
     figures[f"{method}_best_student_acc"] = row["best"]
-write_key_figures(out, **figures)
+path = write_key_figures(out, **figures)
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

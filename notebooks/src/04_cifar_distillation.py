@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 04 · CIFAR: ResNet-34 -> ResNet-18, beside the published numbers
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/04_cifar_distillation.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F04_cifar_distillation.ipynb)
+#
 # **What you will learn**
 # - how to run DDAD on a real benchmark (CIFAR-10 or CIFAR-100, DFAD's protocol:
 #   ResNet-34-8x teacher, ResNet-18-8x student, GeneratorA);
@@ -16,6 +18,18 @@
 # `smoke` about 10 s, `quick` seconds after notebook 03 (whose DDAD run it reads back), about
 # 40 s alone, on a 2-core CPU.
 
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
+
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -29,6 +43,11 @@ teacher_file = None  # a published teacher's state dict (e.g. DFAD's cifar10-res
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+from ddad_lite.hardware import describe_device, notebook_device
+
+if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
+    device = notebook_device()
+print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
 import torch
 from IPython.display import Markdown, display
 
@@ -139,10 +158,11 @@ display(Markdown(anchor_table(metrics)))
 viz.snapshot_figure(viz.load_snapshots(run_dir)[-1], class_names=info.class_names)
 
 # %%
-write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
-                  student_acc=metrics["student_acc"], mean_student_acc=metrics["mean_student_acc"],
-                  best_student_acc=metrics["best_student_acc"],
-                  best_selected_on=metrics["best_selected_on"], iterations=metrics["iterations"])
+path = write_key_figures(out, dataset=dataset, teacher_acc=record["accuracy"],
+                         student_acc=metrics["student_acc"], mean_student_acc=metrics["mean_student_acc"],
+                         best_student_acc=metrics["best_student_acc"],
+                         best_selected_on=metrics["best_selected_on"], iterations=metrics["iterations"])
+print(f"key figures written to {path}")
 
 # %% [markdown]
 # ## Summary

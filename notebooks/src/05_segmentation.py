@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 05 · Data-free distillation for semantic segmentation
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/05_segmentation.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F05_segmentation.ipynb)
+#
 # DFAD and DDAD showed that adversarial data-free distillation carries over from classification
 # to **dense prediction**: a student segmentation network learns from a teacher without seeing
 # a single real image, where prior-based methods fail outright (DAFL reaches an mIoU of about
@@ -25,6 +27,18 @@
 # 300 × 50 iterations): hours on a GPU, not for a CPU; its `smoke` profile runs on a CPU in
 # under a minute.
 
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
+
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -38,6 +52,11 @@ method = "ddad"  # "ddad", "dfad" or "bn_only"
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+from ddad_lite.hardware import describe_device, notebook_device
+
+if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
+    device = notebook_device()
+print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
 import torch
 from IPython.display import Markdown, display
 

@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 06 · Generative pseudo replay: forgetting made visible
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/06_pseudo_replay.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F06_pseudo_replay.ipynb)
+#
 # **What you will learn.** In adversarial data-free distillation the generator $G$ keeps moving
 # to wherever the student $S$ still disagrees with the teacher $T$. The student is always
 # trained on the *latest* synthetic samples, so it can forget what it learnt on earlier ones:
@@ -20,6 +22,18 @@
 # seed 0 is read back from notebook 03's run), well under a minute on a GPU. The teacher is
 # loaded from the cache (trained on first use; notebook 00 trains the same one).
 
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
+
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -32,6 +46,11 @@ base_method = "ddad"  # the generative method replay is added to: "ddad", "dfad"
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+from ddad_lite.hardware import describe_device, notebook_device
+
+if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
+    device = notebook_device()
+print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
 import json
 from pathlib import Path
 
@@ -181,7 +200,7 @@ key_figures = {
     "replay_equivalent_samples_bytes": metrics["replay_equivalent_samples_bytes"],
 }
 (out / "key_figures.json").write_text(json.dumps(key_figures, indent=2) + "\n")
-key_figures
+print("key figures written to", out / "key_figures.json")
 
 # %% [markdown]
 # ## Summary

@@ -1,6 +1,8 @@
 # %% [markdown]
 # # 07 · The method family on one engine
 #
+# [Open in Colab](https://colab.research.google.com/github/ddad-lite/ddad-lite/blob/main/notebooks/07_method_comparison.ipynb) · [Launch on Binder](https://mybinder.org/v2/gh/ddad-lite/ddad-lite/main?labpath=notebooks%2F07_method_comparison.ipynb)
+#
 # **What you will learn.** DDAD builds on earlier data-free distillation methods and has been
 # extended since. Here every method runs through the *same* engine loop (k student steps, then
 # one generator step), with the same teacher, student, dataset and budget; only the recipe
@@ -23,6 +25,18 @@
 # runs it reads back; under a minute on a GPU. The teacher comes from the cache (notebook 00
 # trains it).
 
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
+
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -36,6 +50,11 @@ methods = ["dfad", "bn_only", "ddad", "dafl", "deepinv", "adv_fc", "ddad+replay"
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
+from ddad_lite.hardware import describe_device, notebook_device
+
+if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
+    device = notebook_device()
+print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
 import json
 
 import torch
@@ -170,7 +189,7 @@ for e in summary:
     key_figures[f"{e['method']}_forgetting"] = e["forgetting"]
     key_figures[f"{e['method']}_wall_seconds"] = e["wall_seconds"]
 (out / "key_figures.json").write_text(json.dumps(key_figures, indent=2) + "\n")
-key_figures
+print("key figures written to", out / "key_figures.json")
 
 # %% [markdown]
 # ## Summary

@@ -1,0 +1,37 @@
+"""Colab and Binder: every notebook links to both, installs the kit only when it is missing,
+and picks the hosted GPU; Binder's configuration pins the versions and registers the kernel
+the notebooks name."""
+
+import json
+
+import nbformat
+import pytest
+
+from ddad_lite.paths import NOTEBOOKS_DIR, SOURCE_ROOT
+from ddad_lite.runner.notebook_source import KERNELSPEC
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_links_colab_and_binder_and_installs_only_when_missing(path):
+    nb = nbformat.read(path, as_version=4)
+    intro = nb.cells[0].source
+    assert "colab.research.google.com/github/" in intro and f"notebooks/{path.name})" in intro
+    assert "mybinder.org/v2/gh/" in intro and f"labpath=notebooks%2F{path.name})" in intro
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    setup, parameters = code[0].source, code[1]
+    assert "parameters" in parameters.metadata.get("tags", [])
+    assert 'if importlib.util.find_spec("ddad_lite") is None:' in setup
+    assert "pip" in setup and "hosted =" in setup
+    if not path.stem.startswith("01"):  # the 2-D toy always runs on the CPU
+        assert "device = notebook_device()" in code[2].source
+
+
+def test_binder_pins_the_versions_and_registers_the_notebooks_kernel():
+    post_build = (SOURCE_ROOT / "binder" / "postBuild").read_text()
+    assert "-c constraints.txt" in post_build
+    assert f"--name {KERNELSPEC['name']}" in post_build
+    kernels = {json.loads(p.read_text())["metadata"]["kernelspec"]["name"] for p in NOTEBOOKS}
+    assert kernels == {KERNELSPEC["name"]}
+    assert (SOURCE_ROOT / "binder" / "runtime.txt").read_text().startswith("python-3.")
