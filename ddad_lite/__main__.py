@@ -2,7 +2,9 @@
 
   teacher    train (or load from the cache) the teacher of a dataset's recipe
   distill    distil a teacher into a student with a method and a profile (`--seeds 0,1,2`:
-             one run per seed and a summary over them)
+             one run per seed and a summary over them); under `torchrun --nproc-per-node N`,
+             one run data-parallel over N processes (docs/scale.md)
+  sweep      methods x seeds, independent runs queued over `--devices`, one table
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
   bench      time the engine's iteration against the straightforward reference loop
@@ -72,13 +74,27 @@ def cmd_distill(args):
         return
     if not args.out:
         raise UserError("distill needs --out DIR (the run folder for checkpoint and metrics)")
+    from . import distributed
+
     if args.seeds is not None:
+        if distributed.world_size_of_environment() > 1:
+            raise UserError("--seeds runs one process per seed; under torchrun give one "
+                            "--seed (or use `sweep --devices` for independent runs)")
         return _distill_seeds(args)
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
-    metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir)
+    parallel = distributed.from_environment(cfg.device)
+    if parallel is not None:
+        distributed.stop_on_sigterm()
+    try:
+        metrics = run_distillation(cfg, args.out, resume=args.resume,
+                                   cache_dir=args.cache_dir, parallel=parallel)
+    finally:
+        distributed.shutdown()
+    if metrics is None:  # a rank other than 0: rank 0 reports
+        return
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
             "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
-            "images_per_second")
+            "images_per_second", "world_size")
     print(json.dumps({k: metrics[k] for k in keys if k in metrics}))
 
 
@@ -113,6 +129,23 @@ def _seed_list(text: str) -> list[int]:
     if not seeds or len(set(seeds)) != len(seeds):
         raise UserError(f"--seeds needs distinct seeds, e.g. 0,1,2, not {text!r}")
     return seeds
+
+
+def cmd_sweep(args):
+    """Methods x seeds as independent runs, one process each, queued over --devices; then
+    OUT/summary.json and OUT/summary.md (mean, std and every point per method)."""
+    from .runs.sweep import summarize, sweep, sweep_table, write_seed_summary
+
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    if not devices:
+        raise UserError(f"--devices takes names separated by commas, e.g. cuda:0,cuda:1 or "
+                        f"cpu,cpu, not {args.devices!r}")
+    rows = sweep(methods, dataset=args.dataset, profile=args.profile,
+                 seeds=_seed_list(args.seeds), devices=devices, out_root=args.out,
+                 cache_dir=args.cache_dir, **_overrides(args))
+    write_seed_summary(rows, args.out)
+    print(sweep_table(summarize(rows), percent=False, entropy=True))
 
 
 def cmd_grid(args):
@@ -229,6 +262,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="channels_last memory format")
     p.add_argument("--compile", action="store_true", help="torch.compile the student")
     p.set_defaults(func=cmd_distill)
+
+    p = sub.add_parser("sweep", help="methods x seeds, one process per run, queued over "
+                                     "--devices, summarised in one table")
+    run_flags(p)
+    p.add_argument("--methods", default="ddad", help="comma-separated, e.g. ddad,dfad")
+    p.add_argument("--seeds", default="0", help="comma-separated, e.g. 0,1,2 (default: 0)")
+    p.add_argument("--devices", default="cpu",
+                   help="where runs go, one at a time per entry: cuda:0,cuda:1 or cpu,cpu "
+                        "(two runs at a time on the CPU)")
+    p.add_argument("--iterations", type=int, help="generator steps (override the profile)")
+    p.add_argument("--batch-size", dest="batch_size", type=int, help="synthetic batch size")
+    p.add_argument("--out", required=True, help="folder for the runs, logs/ and summary.*")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("grid", help="a grid of settings for one method, chosen on the "
                                     "validation split")

@@ -69,6 +69,9 @@ class Engine(Protocol):
     opt_S: torch.optim.Optimizer
     opt_G: torch.optim.Optimizer
     step: int
+    # A differentiable sum over the processes of a data-parallel run, or None (one process):
+    # the losses that read batch statistics take it as `reduce` (losses.py, distributed.py).
+    reduce_statistics: object
 
     def sample_z(self, batch_size: int | None = None) -> torch.Tensor: ...
 
@@ -182,13 +185,15 @@ class HooksTeacherBN:
     releases them, and each log step adds R_l per layer to the history (`bn_layers`)."""
 
     bn: BNStatistics | None = None
+    reduce = None  # the engine's `reduce_statistics`, kept by `setup`
 
     def wants_bn(self) -> bool:
         return True
 
     def setup(self, engine: Engine) -> None:
+        self.reduce = getattr(engine, "reduce_statistics", None)  # None: one process
         if self.wants_bn():
-            self.bn = BNStatistics(engine.T)
+            self.bn = BNStatistics(engine.T, reduce=self.reduce)
             self.bn.set_enabled(False)  # on only while a loss needs the statistics
 
     def close(self) -> None:

@@ -22,6 +22,11 @@ T's logit scale on G's images and on real ones (`teacher_logit_norm_final`, `_re
 the teacher's file and weights sha256, and what the method adds (e.g. replay_memory_bytes).
 (`student_miou` and `teacher_miou` in place of the accuracies for segmentation.)
 
+Data parallel (under torchrun, `parallel` given: docs/scale.md): every rank trains, rank 0
+alone trains or loads the teacher first, evaluates, and writes the files; the other ranks
+return None. When another rank stops, the run ends with one line naming the last complete
+checkpoint to resume from.
+
 All files are written atomically. Finding and reusing runs on disk (`run_or_load`,
 `run_folder`) is `runs.store`.
 """
@@ -34,6 +39,7 @@ from pathlib import Path
 from ..config import DistillConfig
 from ..data import get_dataset
 from ..data.validation import validation_split
+from ..distributed import lost_peer_message, peer_failures
 from ..engine import Distiller, check_resumable
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
@@ -45,12 +51,17 @@ RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json")
 
 
 def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache_dir=None,
-                     teacher=None, callback=None, retrained_because: str | None = None) -> dict:
+                     teacher=None, callback=None, retrained_because: str | None = None,
+                     parallel=None) -> dict | None:
     """Distil per `cfg` into `out_dir` (resuming its checkpoint if `resume`); returns metrics.
 
     `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook.
     `retrained_because` is recorded in metrics.json (why an earlier run was not reused).
+    `parallel` (distributed.DataParallel): this process's rank in a data-parallel run; the
+    ranks other than 0 return None.
     """
+    main = parallel is None or parallel.is_main
+    world_size = 1 if parallel is None else parallel.world_size
     start = time.perf_counter()
     out = Path(out_dir)
     checkpoint = out / "checkpoint.pt"
@@ -58,31 +69,45 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     if resume:
         state = load_torch(checkpoint, what="checkpoint",
                            hint="start the run again without --resume")
-        check_resumable(state, cfg)  # before any teacher is trained
+        check_resumable(state, cfg, world_size=world_size)  # before any teacher is trained
     elif any((out / name).exists() for name in RUN_FILES):
         raise UserError(f"{out} already holds a run; pass --resume to continue it, or choose "
                         "another --out")
 
     if teacher is None:
+        if not main:
+            parallel.barrier()  # rank 0 trains or loads (and caches) the teacher first
         teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=cache_dir,
                                         data_root=cfg.data_root, device=cfg.device,
-                                        progress=cfg.progress)
+                                        progress=cfg.progress and main)
+        if main and parallel is not None:
+            parallel.barrier()
     teacher_model, teacher_record = teacher
     teacher_id = teacher_record.get("weights_sha256") or weights_digest(teacher_model)
     if state is not None and state.get("teacher_id") not in (None, teacher_id):
         raise UserError(f"cannot resume {out}: its checkpoint was made with another teacher "
                         "(weights sha256 differs); start the run again without --resume")
-    eval_dataset = get_dataset(cfg.dataset, "test", cfg.data_root)
-    val_dataset = validation_split(cfg.dataset, cfg.data_root, size=cfg.val_size,
-                                   seed=cfg.val_seed)
+    eval_dataset = val_dataset = None
+    if main:  # rank 0 alone evaluates
+        eval_dataset = get_dataset(cfg.dataset, "test", cfg.data_root)
+        val_dataset = validation_split(cfg.dataset, cfg.data_root, size=cfg.val_size,
+                                       seed=cfg.val_seed)
     distiller = Distiller(cfg, teacher_model, eval_dataset=eval_dataset,
-                          val_dataset=val_dataset, teacher_id=teacher_id)
+                          val_dataset=val_dataset, teacher_id=teacher_id, parallel=parallel)
     try:
         if state is not None:
             distiller.load_state_dict(state)  # refuses a checkpoint of another config
         distiller.fit(checkpoint_path=checkpoint, callback=callback)
+    except peer_failures() as e:
+        if parallel is None:
+            raise
+        step = distiller.saved_step if distiller.saved_step is not None else (
+            state["step"] if state is not None else None)
+        raise UserError(lost_peer_message(parallel, checkpoint, step)) from e
     finally:
         distiller.close()  # the teacher may be reused by the caller
+    if not main:
+        return None
 
     metrics = collect_metrics(distiller, {**teacher_record, "weights_sha256": teacher_id},
                               wall_seconds=time.perf_counter() - start)
@@ -103,7 +128,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
     val = [e["val_" + key] for e in d.history["eval"] if "val_" + key in e]
     summary = selected_summary(test, val if len(val) == len(test) else None)
     best_at = summary["best_index"]
-    images = d.step * (cfg.student_steps + 1) * cfg.batch_size
+    images = d.step * (cfg.student_steps + 1) * cfg.batch_size * d.world_size
     entropies = [s["teacher_class_entropy"] for s in d.snapshots]
     effective = [s.get("teacher_effective_classes") for s in d.snapshots]
     teacher_score = None
@@ -152,6 +177,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
                                     if d.eval_loader is not None else None),
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
+        "world_size": d.world_size,  # processes of a data-parallel run (global batch: x this)
         "amp_enabled": d.amp,
         **provenance(d.device),  # commit, device, versions, platform, date
         **d.method.run_metrics(d),  # e.g. the memory a replay VAE holds
