@@ -2,9 +2,8 @@
 
   teacher    train (or load from the cache) the teacher of a dataset's recipe
   distill    distil a teacher into a student with a method and a profile (`--seeds 0,1,2`:
-             one run per seed and a summary over them); under `torchrun --nproc-per-node N`,
-             one run data-parallel over N processes (docs/scale.md)
-  sweep      methods x seeds, independent runs queued over `--devices`, one table
+             one run per seed and a summary over them); data parallel under torchrun
+  sweep      methods x seeds, a process per run queued over `--devices` (docs/scale.md)
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
   bench      time the engine's iteration against the straightforward reference loop
@@ -20,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import UserError
@@ -66,6 +66,7 @@ def cmd_teacher(args):
 
 def cmd_distill(args):
     from .configure import make_config, settings_help
+    from .distributed import in_process_group
     from .runs.run import run_distillation
 
     if args.help_settings:
@@ -74,28 +75,16 @@ def cmd_distill(args):
         return
     if not args.out:
         raise UserError("distill needs --out DIR (the run folder for checkpoint and metrics)")
-    from . import distributed
-
     if args.seeds is not None:
-        if distributed.world_size_of_environment() > 1:
-            raise UserError("--seeds runs one process per seed; under torchrun give one "
-                            "--seed (or use `sweep --devices` for independent runs)")
         return _distill_seeds(args)
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
-    parallel = distributed.from_environment(cfg.device)
-    if parallel is not None:
-        distributed.stop_on_sigterm()
-    try:
-        metrics = run_distillation(cfg, args.out, resume=args.resume,
-                                   cache_dir=args.cache_dir, parallel=parallel)
-    finally:
-        distributed.shutdown()
-    if metrics is None:  # a rank other than 0: rank 0 reports
-        return
+    metrics = in_process_group(cfg.device, lambda parallel: run_distillation(
+        cfg, args.out, resume=args.resume, cache_dir=args.cache_dir, parallel=parallel))
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
             "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
             "images_per_second", "world_size")
-    print(json.dumps({k: metrics[k] for k in keys if k in metrics}))
+    if metrics is not None:  # None: a rank other than 0 of a torchrun (rank 0 reports)
+        print(json.dumps({k: metrics[k] for k in keys if k in metrics}))
 
 
 def _distill_seeds(args):
@@ -107,8 +96,8 @@ def _distill_seeds(args):
     from .runs.store import load_history, run_or_load
     from .runs.sweep import run_row, write_seed_summary
 
-    if args.seed is not None:
-        raise UserError("give either --seed N or --seeds N,M,..., not both")
+    if args.seed is not None or int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise UserError("give either --seed N or --seeds N,M,... (not under torchrun)")
     seeds = _seed_list(args.seeds)
     configs = [make_config(args.dataset, args.method, args.profile,
                            **{**_overrides(args), "seed": seed}) for seed in seeds]
@@ -131,21 +120,15 @@ def _seed_list(text: str) -> list[int]:
     return seeds
 
 
-def cmd_sweep(args):
-    """Methods x seeds as independent runs, one process each, queued over --devices; then
-    OUT/summary.json and OUT/summary.md (mean, std and every point per method)."""
-    from .runs.sweep import summarize, sweep, sweep_table, write_seed_summary
+def cmd_sweep(args):  # runs/sweep.py: one process per run, queued over the devices
+    from .runs.sweep import sweep, sweep_table, write_seed_summary
 
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    devices = [d.strip() for d in args.devices.split(",") if d.strip()]
-    if not devices:
-        raise UserError(f"--devices takes names separated by commas, e.g. cuda:0,cuda:1 or "
-                        f"cpu,cpu, not {args.devices!r}")
-    rows = sweep(methods, dataset=args.dataset, profile=args.profile,
-                 seeds=_seed_list(args.seeds), devices=devices, out_root=args.out,
-                 cache_dir=args.cache_dir, **_overrides(args))
-    write_seed_summary(rows, args.out)
-    print(sweep_table(summarize(rows), percent=False, entropy=True))
+    methods, devices = ([v.strip() for v in text.split(",") if v.strip()]
+                        for text in (args.methods, args.devices))
+    rows = sweep(methods, dataset=args.dataset, profile=args.profile, devices=devices or ["cpu"],
+                 seeds=_seed_list(args.seeds), out_root=args.out, cache_dir=args.cache_dir,
+                 **_overrides(args))
+    print(sweep_table(write_seed_summary(rows, args.out)["summary"], percent=False, entropy=True))
 
 
 def cmd_grid(args):
@@ -263,16 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compile", action="store_true", help="torch.compile the student")
     p.set_defaults(func=cmd_distill)
 
-    p = sub.add_parser("sweep", help="methods x seeds, one process per run, queued over "
-                                     "--devices, summarised in one table")
+    p = sub.add_parser("sweep", help="methods x seeds, one process per run over --devices")
     run_flags(p)
-    p.add_argument("--methods", default="ddad", help="comma-separated, e.g. ddad,dfad")
-    p.add_argument("--seeds", default="0", help="comma-separated, e.g. 0,1,2 (default: 0)")
-    p.add_argument("--devices", default="cpu",
-                   help="where runs go, one at a time per entry: cuda:0,cuda:1 or cpu,cpu "
-                        "(two runs at a time on the CPU)")
-    p.add_argument("--iterations", type=int, help="generator steps (override the profile)")
-    p.add_argument("--batch-size", dest="batch_size", type=int, help="synthetic batch size")
+    for flag, default, text in (("methods", "ddad", "ddad,dfad"), ("seeds", "0", "0,1,2"), (
+            "devices", "cpu", "cuda:0,cuda:1 or cpu,cpu (a run at a time per entry)")):
+        p.add_argument(f"--{flag}", default=default, help=f"comma-separated, e.g. {text}")
     p.add_argument("--out", required=True, help="folder for the runs, logs/ and summary.*")
     p.set_defaults(func=cmd_sweep)
 

@@ -254,6 +254,22 @@ def from_environment(device: str | None) -> DataParallel | None:
     return DataParallel(rank=rank, world_size=world_size, local_rank=local_rank)
 
 
+def in_process_group(device: str | None, run):
+    """`run(parallel)` inside torchrun's process group (`parallel` None outside torchrun),
+    a SIGTERM from torchrun turned into `PeerLost`, the group destroyed afterwards."""
+    parallel = from_environment(device)
+    if parallel is not None:
+        stop_on_sigterm()
+    try:
+        return run(parallel)
+    except peer_failures() as e:  # before training began (run.py names the checkpoint after)
+        if parallel is None:
+            raise
+        raise UserError(lost_peer_message(parallel, None, None)) from e
+    finally:
+        shutdown()
+
+
 def shutdown() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
@@ -285,7 +301,7 @@ def lost_peer_message(parallel: DataParallel, checkpoint, step: int | None) -> s
     return f"rank {parallel.rank}: another rank of this run stopped; {where}"
 
 
-__all__ = ["DataParallel", "GlobalBatchNorm", "PeerLost",
-           "from_environment", "globalize_batchnorm", "lost_peer_message", "owned_parts",
-           "peer_failures", "world_size_of_environment",
-           "shutdown", "stop_on_sigterm", "sum_over_ranks"]
+__all__ = ["DataParallel", "GlobalBatchNorm", "PeerLost", "from_environment",
+           "globalize_batchnorm", "in_process_group", "lost_peer_message", "owned_parts",
+           "peer_failures", "shutdown", "stop_on_sigterm", "sum_over_ranks",
+           "world_size_of_environment"]
