@@ -20,8 +20,8 @@ gradient is averaged:
 
 Losses never import torch.distributed: they take an optional `reduce` hook (a differentiable
 sum over ranks), which the engine hands to methods as `engine.reduce_statistics`. The engine
-calls the few hooks of `DataParallel` (`prepare`, `gather_state`, `local_state`); it never
-imports this room.
+calls two hooks of `DataParallel` (`prepare`, `gather_state`) and never imports this room;
+runs/run.py calls `local_state` on resume.
 
 Rank 0 alone evaluates and writes metrics, history, snapshots and checkpoints. A checkpoint
 holds, besides the shared models and optimisers, each rank's RNG states and method state, and
@@ -177,6 +177,7 @@ class DataParallel:
         """Once T, S, G, the method and the optimisers exist: global BatchNorm statistics in S,
         G and the method's networks, the same initial weights on every rank (rank 0's), and
         gradients averaged over the ranks before every step of their optimisers."""
+        engine.rng.manual_seed(self.z_seed(engine.cfg.seed))  # this rank's own z stream
         modules, optimizers = owned_parts(engine.method)
         networks = [engine.S, engine.G, *(m for m in modules if m is not engine.T)]
         for net in networks:
@@ -210,12 +211,22 @@ class DataParallel:
         return {**state, "world_size": self.world_size, "ranks": gathered}
 
     def local_state(self, state: dict) -> dict:
-        """A checkpoint as this rank resumes it: its own RNG states and method state (the
-        engine has checked the world size)."""
+        """A checkpoint as this rank resumes it: its own RNG states and method state."""
+        check_world_size(state, self.world_size)
         return {**state, **state["ranks"][self.rank]}
 
     def barrier(self) -> None:
         dist.barrier()
+
+
+def check_world_size(state: dict, world_size: int) -> None:
+    """A one-line UserError unless the checkpoint was made by `world_size` processes."""
+    saved = state.get("world_size", 1)
+    if saved != world_size:
+        raise UserError(f"cannot resume: the checkpoint was made by {saved} process(es) and "
+                        f"this run has {world_size}; resume with "
+                        + (f"torchrun --nproc-per-node {saved}" if saved > 1 else
+                           "a single process (no torchrun)") + ", or use a new --out")
 
 
 def _to_cpu(obj):
@@ -262,8 +273,8 @@ def in_process_group(device: str | None, run):
         stop_on_sigterm()
     try:
         return run(parallel)
-    except peer_failures() as e:  # before training began (run.py names the checkpoint after)
-        if parallel is None:
+    except RuntimeError as e:  # before training began (run.py names the checkpoint after)
+        if parallel is None or not is_peer_failure(e):
             raise
         raise UserError(lost_peer_message(parallel, None, None)) from e
     finally:
@@ -287,9 +298,13 @@ class PeerLost(RuntimeError):
     """Another rank of the run stopped."""
 
 
-def peer_failures() -> tuple[type[BaseException], ...]:
-    """The exceptions that say another rank stopped: torchrun's SIGTERM, a broken collective."""
-    return (PeerLost, dist.DistError)
+def is_peer_failure(error: BaseException) -> bool:
+    """Whether `error` says another rank stopped: torchrun's SIGTERM, a broken collective
+    (gloo raises a plain RuntimeError naming the lost connection)."""
+    text = str(error).lower()
+    return isinstance(error, PeerLost | dist.DistError) or (
+        isinstance(error, RuntimeError) and any(
+            word in text for word in ("gloo", "nccl", "connection", "peer")))
 
 
 def lost_peer_message(parallel: DataParallel, checkpoint, step: int | None) -> str:
@@ -300,8 +315,3 @@ def lost_peer_message(parallel: DataParallel, checkpoint, step: int | None) -> s
              "the run again")
     return f"rank {parallel.rank}: another rank of this run stopped; {where}"
 
-
-__all__ = ["DataParallel", "GlobalBatchNorm", "PeerLost", "from_environment",
-           "globalize_batchnorm", "in_process_group", "lost_peer_message", "owned_parts",
-           "peer_failures", "shutdown", "stop_on_sigterm", "sum_over_ranks",
-           "world_size_of_environment"]

@@ -23,18 +23,9 @@ not use (T's never; S's not in the generator step); optimisers use fused or fore
 where this torch has them; `channels_last` puts models and images in NHWC; `amp` runs under
 bfloat16 autocast (changes the numbers slightly); `compile` compiles T, S and G in place;
 cuDNN picks its fastest kernels; and nothing reads a value back to the host except every
-`log_every` steps.
-
-Data parallel (docs/scale.md): given `parallel` (distributed.DataParallel, under torchrun), the
-engine calls its few hooks and nothing else of torch.distributed: `prepare` (global BatchNorm
-statistics, rank 0's initial weights, gradients averaged before every optimiser step), the
-sum over processes handed to methods as `reduce_statistics`, its own z stream per process,
-and checkpoints gathered by `gather_state` (rank 0 writes) and split by `local_state` on
-resume. Evaluation is the caller's choice (rank 0 alone is given the datasets).
-
-The loop is seeded and deterministic on the CPU; a checkpoint holds models, optimisers,
-schedulers, the step, every RNG state and the config, so a resumed run continues exactly as
-an uninterrupted one would.
+`log_every` steps. The loop is seeded and deterministic on the
+CPU; a checkpoint holds models, optimisers, schedulers, the step, every RNG state and the
+config, so a resumed run continues exactly as an uninterrupted one would.
 """
 
 from __future__ import annotations
@@ -61,18 +52,11 @@ from .optimizers import build_optimizers
 CHECKPOINT_FORMAT = "ddad-lite/checkpoint-v1"
 
 
-def check_resumable(state: dict, cfg: DistillConfig, *, world_size: int = 1) -> None:
-    """Raise a one-line UserError unless `state` is a checkpoint of a run with `cfg`, made by
-    as many processes (`world_size`) as this run has."""
+def check_resumable(state: dict, cfg: DistillConfig) -> None:
+    """Raise a one-line UserError unless `state` is a checkpoint of a run with `cfg`."""
     if state.get("format") != CHECKPOINT_FORMAT:
         raise UserError("not a ddad-lite distillation checkpoint (format "
                         f"{state.get('format')!r}); start a new run without --resume")
-    saved = state.get("world_size", 1)
-    if saved != world_size:
-        raise UserError(f"cannot resume: the checkpoint was made by {saved} process(es) and "
-                        f"this run has {world_size}; resume with "
-                        + (f"torchrun --nproc-per-node {saved}" if saved > 1 else
-                           "a single process (no torchrun)") + ", or use a new --out")
     saved = DistillConfig.from_dict(state["config"])
     diffs = config_differences(saved, cfg)
     if diffs:
@@ -87,12 +71,8 @@ class Distiller:
 
     def __init__(self, cfg: DistillConfig, teacher: nn.Module, *, eval_dataset=None,
                  val_dataset=None, teacher_id: str | None = None, parallel=None):
-        self.cfg = cfg
-        self.parallel = parallel  # distributed.DataParallel, or None: one process
-        self.world_size = parallel.world_size if parallel is not None else 1
-        self.is_main = parallel is None or parallel.is_main
-        # The sum over processes that batch statistics need (None: one process).
-        self.reduce_statistics = parallel.reduce if parallel is not None else None
+        self.cfg, self.parallel = cfg, parallel  # data parallel: distributed.py, docs/scale.md
+        self.reduce_statistics = getattr(parallel, "reduce", None)  # methods' sum over ranks
         self.device = torch.device(cfg.device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise UserError("--device cuda was asked for but no CUDA device is available; "
@@ -122,8 +102,7 @@ class Distiller:
             cfg, self.S, self.G, self.device)
 
         # z for training comes from its own generator; the snapshots' z is fixed for the run.
-        z_seed = cfg.seed if parallel is None else parallel.z_seed(cfg.seed)  # one per rank
-        self.rng = torch.Generator(self.device).manual_seed(z_seed)
+        self.rng = torch.Generator(self.device).manual_seed(cfg.seed)
         self.fixed_z = torch.randn(cfg.snapshot_size, cfg.nz,
                                    generator=torch.Generator().manual_seed(cfg.seed + 1))
         self.eval_loader = (eval_loader(eval_dataset, size=cfg.eval_size)
@@ -133,11 +112,9 @@ class Distiller:
         self.step = 0
         self.train_seconds = 0.0
         self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
-        # Synthetic images per iteration, over every process of a data-parallel run.
-        self.images_per_iteration = self.method.images_per_iteration() * self.world_size
-        self.saved_step: int | None = None  # the step of the last checkpoint written
+        self.images_per_iteration = self.method.images_per_iteration()
         self.snapshots: list[dict] = []
-        if parallel is not None:
+        if parallel is not None:  # global BatchNorm, rank 0's weights, averaged gradients
             parallel.prepare(self)
         if cfg.compile:
             for model in (self.T, self.S, self.G):
@@ -196,8 +173,7 @@ class Distiller:
         """
         cfg = self.cfg
         stop = cfg.iterations if until is None else min(until, cfg.iterations)
-        bar = tqdm(total=cfg.iterations, initial=self.step,
-                   disable=not (cfg.progress and self.is_main),
+        bar = tqdm(total=cfg.iterations, initial=self.step, disable=not cfg.progress,
                    desc=f"{cfg.method} {cfg.dataset}", dynamic_ncols=True)
         while self.step < stop:
             start = time.perf_counter()
@@ -309,9 +285,7 @@ class Distiller:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        check_resumable(state, self.cfg, world_size=self.world_size)
-        if self.parallel is not None:
-            state = self.parallel.local_state(state)  # this rank's RNG and method state
+        check_resumable(state, self.cfg)
         self.S.load_state_dict(state["student"])
         self.G.load_state_dict(state["generator"])
         self.opt_S.load_state_dict(state["opt_student"])
@@ -335,14 +309,9 @@ class Distiller:
         run in every later forward)."""
         self.method.close()
 
-    def save(self, path) -> None:
-        """Write a checkpoint (data parallel: every rank calls it, rank 0 writes)."""
-        state = self.state_dict()
-        if self.parallel is not None:
-            state = self.parallel.gather_state(state)  # None on ranks other than 0
-        if state is not None:
+    def save(self, path) -> None:  # data parallel: every rank gathers, rank 0 alone writes
+        if state := (self.parallel.gather_state if self.parallel else dict)(self.state_dict()):
             save_torch(path, state)
-        self.saved_step = self.step
 
 
 def _as_python_rng_state(state):

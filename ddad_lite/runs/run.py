@@ -33,13 +33,14 @@ All files are written atomically. Finding and reusing runs on disk (`run_or_load
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
 from ..config import DistillConfig
 from ..data import get_dataset
 from ..data.validation import validation_split
-from ..distributed import lost_peer_message, peer_failures
+from ..distributed import check_world_size, is_peer_failure, lost_peer_message
 from ..engine import Distiller, check_resumable
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
@@ -61,7 +62,8 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     ranks other than 0 return None.
     """
     main = parallel is None or parallel.is_main
-    world_size = 1 if parallel is None else parallel.world_size
+    if not main:
+        cfg = dataclasses.replace(cfg, progress=False)  # rank 0 alone reports
     start = time.perf_counter()
     out = Path(out_dir)
     checkpoint = out / "checkpoint.pt"
@@ -69,7 +71,8 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     if resume:
         state = load_torch(checkpoint, what="checkpoint",
                            hint="start the run again without --resume")
-        check_resumable(state, cfg, world_size=world_size)  # before any teacher is trained
+        check_resumable(state, cfg)  # before any teacher is trained
+        check_world_size(state, 1 if parallel is None else parallel.world_size)
     elif any((out / name).exists() for name in RUN_FILES):
         raise UserError(f"{out} already holds a run; pass --resume to continue it, or choose "
                         "another --out")
@@ -95,14 +98,14 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     distiller = Distiller(cfg, teacher_model, eval_dataset=eval_dataset,
                           val_dataset=val_dataset, teacher_id=teacher_id, parallel=parallel)
     try:
-        if state is not None:
-            distiller.load_state_dict(state)  # refuses a checkpoint of another config
+        if state is not None:  # refuses a checkpoint of another config
+            distiller.load_state_dict(state if parallel is None else parallel.local_state(state))
         distiller.fit(checkpoint_path=checkpoint, callback=callback)
-    except peer_failures() as e:
-        if parallel is None:
+    except RuntimeError as e:
+        if parallel is None or not is_peer_failure(e):
             raise
-        step = distiller.saved_step if distiller.saved_step is not None else (
-            state["step"] if state is not None else None)
+        step = (load_torch(checkpoint, what="checkpoint")["step"] if checkpoint.is_file()
+                else None)
         raise UserError(lost_peer_message(parallel, checkpoint, step)) from e
     finally:
         distiller.close()  # the teacher may be reused by the caller
@@ -128,7 +131,8 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
     val = [e["val_" + key] for e in d.history["eval"] if "val_" + key in e]
     summary = selected_summary(test, val if len(val) == len(test) else None)
     best_at = summary["best_index"]
-    images = d.step * (cfg.student_steps + 1) * cfg.batch_size * d.world_size
+    world_size = getattr(d.parallel, "world_size", 1)  # data parallel: N x the batch
+    images = d.step * (cfg.student_steps + 1) * cfg.batch_size * world_size
     entropies = [s["teacher_class_entropy"] for s in d.snapshots]
     effective = [s.get("teacher_effective_classes") for s in d.snapshots]
     teacher_score = None
@@ -177,7 +181,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
                                     if d.eval_loader is not None else None),
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
-        "world_size": d.world_size,  # processes of a data-parallel run (global batch: x this)
+        "world_size": world_size,  # processes of a data-parallel run
         "amp_enabled": d.amp,
         **provenance(d.device),  # commit, device, versions, platform, date
         **d.method.run_metrics(d),  # e.g. the memory a replay VAE holds
