@@ -2,7 +2,8 @@
 
   teacher    train (or load from the cache) the teacher of a dataset's recipe
   distill    distil a teacher into a student with a method and a profile (`--seeds 0,1,2`:
-             one run per seed and a summary over them)
+             one run per seed and a summary over them); data parallel under torchrun
+  sweep      methods x seeds, a process per run queued over `--devices` (docs/scale.md)
   data       prepare (download or import, then verify) a dataset, or print its info
   reproduce  run the notebook series headless with papermill, and tabulate the results
   report     rewrite a run's report.html and report.png, or compare runs on one page
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import cli_own
@@ -75,6 +77,7 @@ def cmd_teacher(args):
 
 def cmd_distill(args):
     from .configure import make_config, settings_help
+    from .distributed import in_process_group
     from .runs.run import run_distillation
 
     if args.help_settings:
@@ -86,13 +89,15 @@ def cmd_distill(args):
     if args.seeds is not None:
         return _distill_seeds(args)
     cfg = make_config(args.dataset, args.method, args.profile, **_overrides(args))
-    metrics = run_distillation(cfg, args.out, resume=args.resume, cache_dir=args.cache_dir,
-                               teacher=cli_own.given_teacher(args, cfg),
-                               tensorboard=args.tensorboard)
+    metrics = in_process_group(cfg.device, lambda parallel: run_distillation(
+        cfg, args.out, resume=args.resume, cache_dir=args.cache_dir,
+        teacher=cli_own.given_teacher(args, cfg), tensorboard=args.tensorboard,
+        parallel=parallel))
     keys = ("dataset", "method", "profile", "teacher_acc", "student_acc", "mean_student_acc",
             "best_student_acc", "teacher_miou", "student_miou", "iterations", "wall_seconds",
-            "images_per_second")
-    print(json.dumps(finite_json({k: metrics[k] for k in keys if k in metrics})))
+            "images_per_second", "world_size")
+    if metrics is not None:  # None: a rank other than 0 of a torchrun (rank 0 reports)
+        print(json.dumps(finite_json({k: metrics[k] for k in keys if k in metrics})))
 
 
 def _distill_seeds(args):
@@ -105,8 +110,8 @@ def _distill_seeds(args):
     from .runs.store import load_history, run_or_load
     from .runs.sweep import run_row, write_seed_summary
 
-    if args.seed is not None:
-        raise UserError("give either --seed N or --seeds N,M,..., not both")
+    if args.seed is not None or int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise UserError("give either --seed N or --seeds N,M,... (not under torchrun)")
     seeds = _seed_list(args.seeds)
     configs = [make_config(args.dataset, args.method, args.profile,
                            **{**_overrides(args), "seed": seed}) for seed in seeds]
@@ -130,6 +135,17 @@ def _seed_list(text: str) -> list[int]:
     if not seeds or len(set(seeds)) != len(seeds):
         raise UserError(f"--seeds needs distinct seeds, e.g. 0,1,2, not {text!r}")
     return seeds
+
+
+def cmd_sweep(args):  # runs/sweep.py: one process per run, queued over the devices
+    from .runs.sweep import sweep, sweep_table, write_seed_summary
+
+    methods, devices = ([v.strip() for v in text.split(",") if v.strip()]
+                        for text in (args.methods, args.devices))
+    rows = sweep(methods, dataset=args.dataset, profile=args.profile, devices=devices or ["cpu"],
+                 seeds=_seed_list(args.seeds), out_root=args.out, cache_dir=args.cache_dir,
+                 **_overrides(args))
+    print(sweep_table(write_seed_summary(rows, args.out)["summary"], percent=False, entropy=True))
 
 
 def cmd_grid(args):
@@ -294,6 +310,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard events "
                    "into OUT/tensorboard/ (the optional extra ddad-lite[tensorboard])")
     p.set_defaults(func=cmd_distill)
+
+    p = sub.add_parser("sweep", help="methods x seeds, one process per run over --devices")
+    run_flags(p)
+    for flag, default, text in (("methods", "ddad", "ddad,dfad"), ("seeds", "0", "0,1,2"), (
+            "devices", "cpu", "cuda:0,cuda:1 or cpu,cpu (a run at a time per entry)")):
+        p.add_argument(f"--{flag}", default=default, help=f"comma-separated, e.g. {text}")
+    p.add_argument("--out", required=True, help="folder for the runs, logs/ and summary.*")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("grid", help="a grid of settings for one method, chosen on the "
                                     "validation split")

@@ -106,8 +106,9 @@ class Distiller:
     """T, S, G, their optimisers and the loop. `fit()` trains; `state_dict()` checkpoints."""
 
     def __init__(self, cfg: DistillConfig, teacher: nn.Module, *, eval_dataset=None,
-                 val_dataset=None, teacher_id: str | None = None):
-        self.cfg = cfg
+                 val_dataset=None, teacher_id: str | None = None, parallel=None):
+        self.cfg, self.parallel = cfg, parallel  # data parallel: distributed.py, docs/scale.md
+        self.reduce_statistics = getattr(parallel, "reduce", None)  # methods' sum over ranks
         self.device = torch.device(cfg.device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise UserError("--device cuda was asked for but no CUDA device is available; "
@@ -156,6 +157,8 @@ class Distiller:
         self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
         self.images_per_iteration = self.method.images_per_iteration()
         self.snapshots: list[dict] = []
+        if parallel is not None:  # global BatchNorm, rank 0's weights, averaged gradients
+            parallel.prepare(self)
         if cfg.compile:
             for model in (self.T, self.S, self.G):
                 compile_in_place(model)
@@ -396,5 +399,7 @@ class Distiller:
         batch's graph): a teacher reused by later runs keeps no trace of this one."""
         self.method.close()
 
-    def save(self, path) -> None:
-        save_torch(path, self.state_dict())
+    def save(self, path) -> None:  # data parallel: every rank gathers, rank 0 alone writes
+        if state := (self.parallel.gather_state if self.parallel else dict)(self.state_dict()):
+            save_torch(path, state)
+

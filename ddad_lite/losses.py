@@ -11,6 +11,12 @@ al., 2020) and its public code:
 
 plain L2 norms (not squared, not divided by channels), every layer weighted equally.
 
+**Statistics of a global batch.** A loss that reads a batch statistic (L_BN, L_ie) takes an
+optional `reduce` hook: a differentiable sum over the processes of a data-parallel run
+(distributed.py). With it, the statistic is that of the global batch: the hook sums the
+per-channel counts, sums and squared sums (taken about the running mean, which every process
+holds alike), so the loss is the single-process loss on the whole batch.
+
 **Teacher priors (DAFL, Chen et al., 2019)**, optional terms of a generator's loss, on the
 teacher's logits t of a synthetic batch:
 
@@ -47,8 +53,9 @@ class BNStatsHook:
     is in eval mode; its running statistics are never updated by synthetic batches).
     """
 
-    def __init__(self, module: nn.modules.batchnorm._BatchNorm, name: str = ""):
-        self.module, self.name = module, name
+    def __init__(self, module: nn.modules.batchnorm._BatchNorm, name: str = "", *,
+                 reduce=None):
+        self.module, self.name, self.reduce = module, name, reduce
         self.loss: torch.Tensor | None = None
         self.mean: torch.Tensor | None = None
         self.var: torch.Tensor | None = None
@@ -62,8 +69,11 @@ class BNStatsHook:
         dims = [0] + list(range(2, a.dim()))  # N and spatial dimensions
         # Statistics in fp32 even under autocast: variances of bf16 activations are too coarse.
         a = a.float()
-        mean = a.mean(dim=dims)
-        var = a.var(dim=dims, unbiased=False)
+        if self.reduce is None:
+            mean = a.mean(dim=dims)
+            var = a.var(dim=dims, unbiased=False)
+        else:
+            mean, var = global_moments(a, dims, module.running_mean.float(), self.reduce)
         self.mean, self.var = mean, var
         self.loss = (torch.linalg.vector_norm(mean - module.running_mean.float())
                      + torch.linalg.vector_norm(var - module.running_var.float()))
@@ -71,6 +81,19 @@ class BNStatsHook:
     def remove(self):
         self._handle.remove()
         self.loss = self.mean = self.var = None
+
+
+def global_moments(a: torch.Tensor, dims: list[int], shift: torch.Tensor, reduce):
+    """Mean and biased variance over `dims` of `a` across every process (`reduce`: the
+    differentiable sum over them), from sums of a - shift and (a - shift)^2; a shift near the
+    mean (the same on every process) keeps E[d^2] - E[d]^2 free of cancellation."""
+    shape = [1, -1] + [1] * (a.dim() - 2)
+    d = a - shift.view(shape)
+    count = d.new_tensor([d.numel() / d.shape[1]])
+    sums = reduce(torch.cat([d.sum(dims), (d * d).sum(dims), count]))
+    c, n = d.shape[1], sums[-1]
+    shifted_mean = sums[:c] / n
+    return shifted_mean + shift, sums[c:2 * c] / n - shifted_mean.pow(2)
 
 
 class BNStatistics:
@@ -82,8 +105,9 @@ class BNStatistics:
         bn.per_layer()       # {layer name: R_l} as floats
     """
 
-    def __init__(self, model: nn.Module):
-        self.hooks = [BNStatsHook(m, name) for name, m in model.named_modules()
+    def __init__(self, model: nn.Module, *, reduce=None):
+        """`reduce`: statistics of the global batch of a data-parallel run (module doc)."""
+        self.hooks = [BNStatsHook(m, name, reduce=reduce) for name, m in model.named_modules()
                       if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
     def __len__(self):
@@ -132,7 +156,8 @@ def onehot_loss(t: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(t, t.argmax(1).detach())
 
 
-def class_balance_loss(t: torch.Tensor, *, log_base: float = math.e) -> torch.Tensor:
+def class_balance_loss(t: torch.Tensor, *, log_base: float = math.e,
+                       reduce=None) -> torch.Tensor:
     """L_ie = -H_b(p_bar) = sum_c p_bar_c log_b p_bar_c, p_bar the batch mean of softmax(t):
     low when classes are balanced. `log_base` b: e (nats) or 10, as DAFL's code computes it
     (`torch.log10`; the same loss divided by ln 10, i.e. 2.3x weaker than in nats).
@@ -140,10 +165,15 @@ def class_balance_loss(t: torch.Tensor, *, log_base: float = math.e) -> torch.Te
     Its minimum, -log_b(num_classes), is reached when the teacher sees every class equally
     often in the batch (dense outputs: over every pixel). p_bar is clamped at 1e-12 before
     the log (DAFL's code does not clamp: a class whose mean probability underflows to 0 gives
-    NaN there).
+    NaN there). With `reduce`, p_bar is the mean over the global batch (module doc).
     """
     p = F.softmax(t.float(), dim=1)
-    p_bar = p.transpose(0, 1).reshape(p.shape[1], -1).mean(1)
+    per_class = p.transpose(0, 1).reshape(p.shape[1], -1)
+    if reduce is None:
+        p_bar = per_class.mean(1)
+    else:
+        sums = reduce(torch.cat([per_class.sum(1), per_class.new_tensor([per_class.shape[1]])]))
+        p_bar = sums[:-1] / sums[-1]
     entropy_nats = (p_bar * p_bar.clamp_min(1e-12).log()).sum()
     return entropy_nats if log_base == math.e else entropy_nats / math.log(log_base)
 

@@ -2,6 +2,7 @@
 read back instead of rerun, and the loss weights read from a config's method settings."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,51 @@ def test_run_or_load_refuses_a_folder_of_another_config(shapes_teacher, tmp_path
 def test_a_sweep_needs_methods():
     with pytest.raises(UserError, match="at least one method"):
         sweep([])
+
+
+class FakeRun:
+    """Stands for `python -m ddad_lite.runs.sweep JOB`: finishes after two polls, writing the
+    run's metrics and history as a real run would."""
+
+    live: list = []
+    most_at_once = 0
+    devices: list = []
+
+    def __init__(self, command, *, stdout, stderr, env):
+        assert command[1:3] == ["-m", "ddad_lite.runs.sweep"] and "OMP_NUM_THREADS" in env
+        self.job = json.loads(command[3])
+        self.polls, self.returncode = 0, None
+        FakeRun.live.append(self)
+        FakeRun.devices.append(self.job["device"])
+        FakeRun.most_at_once = max(FakeRun.most_at_once, len(FakeRun.live))
+
+    def poll(self):
+        self.polls += 1
+        if self.polls < 2:
+            return None
+        FakeRun.live.remove(self)
+        out = Path(self.job["run_dir"])
+        out.mkdir(parents=True, exist_ok=True)
+        final = 0.5 + 0.1 * self.job["seed"]
+        (out / "metrics.json").write_text(json.dumps(
+            stub_metrics(self.job["method"], self.job["seed"], final)))
+        (out / "history.json").write_text(json.dumps({"eval": []}))
+        self.returncode = 0
+        return 0
+
+
+def test_a_sweep_over_devices_queues_one_process_per_run(monkeypatch, tmp_path):
+    monkeypatch.setattr(sweep_module, "load_or_train_teacher", lambda *a, **k: None)
+    monkeypatch.setattr(sweep_module.subprocess, "Popen", FakeRun)
+    FakeRun.live, FakeRun.most_at_once, FakeRun.devices = [], 0, []
+    rows = sweep(["ddad", "dfad"], seeds=(0, 1, 2), devices=["cpu", "cpu"], out_root=tmp_path,
+                 profile="smoke", iterations=3)
+    assert FakeRun.most_at_once == 2 and FakeRun.devices == ["cpu"] * 6  # two at a time
+    assert [(r["method"], r["seed"]) for r in rows] == [
+        (m, s) for m in ("ddad", "dfad") for s in (0, 1, 2)]
+    summary = summarize(rows)
+    assert summary[0]["final"] == pytest.approx(0.6)
+    assert summary[0]["points"]["final"] == pytest.approx([0.5, 0.6, 0.7])
+    assert (tmp_path / "logs").is_dir()
+    with pytest.raises(UserError, match="--devices, --seeds"):
+        sweep(["ddad"], devices=["cpu"], out_root=tmp_path, device="cuda")

@@ -70,6 +70,9 @@ class Engine(Protocol):
     opt_S: torch.optim.Optimizer
     opt_G: torch.optim.Optimizer
     step: int
+    # A differentiable sum over the processes of a data-parallel run, or None (one process):
+    # the losses that read batch statistics take it as `reduce` (losses.py, distributed.py).
+    reduce_statistics: object
 
     def sample_z(self, batch_size: int | None = None) -> torch.Tensor: ...
 
@@ -184,13 +187,15 @@ class HooksTeacherBN:
     releases them, and each log step adds R_l per layer to the history (`bn_layers`)."""
 
     bn: BNStatistics | None = None
+    reduce = None  # the engine's `reduce_statistics`, kept by `setup`
 
     def wants_bn(self) -> bool:
         return True
 
     def setup(self, engine: Engine) -> None:
+        self.reduce = getattr(engine, "reduce_statistics", None)  # None: one process
         if self.wants_bn():
-            self.bn = BNStatistics(engine.T)
+            self.bn = BNStatistics(engine.T, reduce=self.reduce)
             if not len(self.bn):  # e.g. a ViT, or TorchScript (its layers are not nn modules)
                 self.bn = None
                 raise UserError(f"the teacher ({type(engine.T).__name__}) has no BatchNorm "

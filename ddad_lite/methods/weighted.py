@@ -127,7 +127,8 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
         if w.activation:
             terms["activation"] = (w.activation, -f.abs().mean())  # large feature magnitudes
         if w.entropy:  # every class equally often
-            terms["entropy"] = (w.entropy, class_balance_loss(t, log_base=w.entropy_log_base))
+            terms["entropy"] = (w.entropy, class_balance_loss(t, log_base=w.entropy_log_base,
+                                                                 reduce=self.reduce))
         if w.adversarial:  # student as discriminator, maximised
             terms["adv"] = (-w.adversarial, discrepancy(
                 self.generator_discrepancy, engine.S(x), t, temperature=w.temperature))

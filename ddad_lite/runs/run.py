@@ -24,12 +24,19 @@ T's logit scale on G's images and on real ones (`teacher_logit_norm_final`, `_re
 the teacher's file and weights sha256, and what the method adds (e.g. replay_memory_bytes).
 (`student_miou` and `teacher_miou` in place of the accuracies for segmentation.)
 
+Data parallel (under torchrun, `parallel` given: docs/scale.md): every rank trains, rank 0
+alone trains or loads the teacher first, evaluates, and writes the files; the other ranks
+return None. When another rank stops, the run ends with one line naming the last complete
+checkpoint to resume from.
+
 All files are written atomically. Finding and reusing runs on disk (`run_or_load`,
 `run_folder`) is `runs.store`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +46,7 @@ import torch
 from ..config import DistillConfig
 from ..data import get_dataset
 from ..data.validation import validation_split
+from ..distributed import check_world_size, is_peer_failure, lost_peer_message
 from ..engine import Distiller, TrainingDiverged, check_resumable
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
@@ -55,7 +63,7 @@ RUN_FILES = ("checkpoint.pt", "history.json", "snapshots.pt", "metrics.json", "r
 
 def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache_dir=None,
                      teacher=None, callback=None, retrained_because: str | None = None,
-                     tensorboard: bool = False) -> dict:
+                     tensorboard: bool = False, parallel=None) -> dict | None:
     """Distil per `cfg` into `out_dir` (resuming its checkpoint if `resume`); returns metrics.
 
     `teacher` may be given as (model, record) to skip the cache, e.g. from a notebook or a
@@ -67,17 +75,26 @@ def run_distillation(cfg: DistillConfig, out_dir, *, resume: bool = False, cache
     whose loss or parameters stop being finite ends in one line (`engine.TrainingDiverged`):
     its last good checkpoint is kept and metrics.json says `"status": "failed"`.
     `tensorboard` also writes the history as TensorBoard events into `out_dir/tensorboard/`.
+    `parallel` (distributed.DataParallel): this process's rank in a data-parallel run; the
+    ranks other than 0 return None.
     """
+    main = parallel is None or parallel.is_main
+    if not main:
+        cfg = dataclasses.replace(cfg, progress=False)  # rank 0 alone reports
     start = time.perf_counter()
     if tensorboard:
         check_tensorboard()  # before any training: one line naming the extra
     out = Path(out_dir)
+    run = functools.partial(_run_locked, cfg, out, start=start, resume=resume,
+                            cache_dir=cache_dir, teacher=teacher, callback=callback,
+                            retrained_because=retrained_because, tensorboard=tensorboard,
+                            parallel=parallel, main=main)
+    if not main:  # rank 0 holds the folder's lock and writes; the other ranks only train
+        return run()
     with run_folder_lock(out):
         remove_orphans(out)
         with _out_of_memory_as_user_error(cfg):
-            return _run_locked(cfg, out, start=start, resume=resume, cache_dir=cache_dir,
-                               teacher=teacher, callback=callback,
-                               retrained_because=retrained_because, tensorboard=tensorboard)
+            return run()
 
 
 def remove_orphans(out: Path) -> list[Path]:
@@ -90,40 +107,55 @@ def remove_orphans(out: Path) -> list[Path]:
 
 
 def _run_locked(cfg, out: Path, *, start, resume, cache_dir, teacher, callback,
-                retrained_because, tensorboard) -> dict:
+                retrained_because, tensorboard, parallel, main) -> dict | None:
     checkpoint = out / "checkpoint.pt"
     state = None
     if resume:
         state = load_torch(checkpoint, what="checkpoint",
                            hint="start the run again without --resume")
         check_resumable(state, cfg)  # before any teacher is trained
+        check_world_size(state, 1 if parallel is None else parallel.world_size)
     elif any((out / name).exists() for name in RUN_FILES):
         raise UserError(f"{out} already holds a run; pass --resume to continue it, or choose "
                         "another --out")
 
     if teacher is None:
+        if not main:
+            parallel.barrier()  # rank 0 trains or loads (and caches) the teacher first
         teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=cache_dir,
                                         data_root=cfg.data_root, device=cfg.device,
-                                        progress=cfg.progress)
+                                        progress=cfg.progress and main)
+        if main and parallel is not None:
+            parallel.barrier()
     teacher_model, teacher_record = teacher
     teacher_id = teacher_record.get("weights_sha256") or weights_digest(teacher_model)
     if state is not None and state.get("teacher_id") not in (None, teacher_id):
         raise UserError(f"cannot resume {out}: its checkpoint was made with another teacher "
                         "(weights sha256 differs); start the run again without --resume")
-    eval_dataset = get_dataset(cfg.dataset, "test", cfg.data_root)
-    val_dataset = validation_split(cfg.dataset, cfg.data_root, size=cfg.val_size,
-                                   seed=cfg.val_seed)
+    eval_dataset = val_dataset = None
+    if main:  # rank 0 alone evaluates
+        eval_dataset = get_dataset(cfg.dataset, "test", cfg.data_root)
+        val_dataset = validation_split(cfg.dataset, cfg.data_root, size=cfg.val_size,
+                                       seed=cfg.val_seed)
     distiller = Distiller(cfg, teacher_model, eval_dataset=eval_dataset,
-                          val_dataset=val_dataset, teacher_id=teacher_id)
+                          val_dataset=val_dataset, teacher_id=teacher_id, parallel=parallel)
     distiller.wall_started = start  # the run's wall time counts loading the teacher
     try:
-        if state is not None:
-            distiller.load_state_dict(state)  # refuses a checkpoint of another config
+        if state is not None:  # refuses a checkpoint of another config
+            distiller.load_state_dict(state if parallel is None else parallel.local_state(state))
         distiller.fit(checkpoint_path=checkpoint, callback=callback)
     except TrainingDiverged as e:
-        raise _mark_failed(out, cfg, e) from None
+        raise (_mark_failed(out, cfg, e) if main else e) from None
+    except RuntimeError as e:
+        if parallel is None or not is_peer_failure(e):
+            raise
+        step = (load_torch(checkpoint, what="checkpoint")["step"] if checkpoint.is_file()
+                else None)
+        raise UserError(lost_peer_message(parallel, checkpoint, step)) from e
     finally:
         distiller.close()  # the teacher may be reused by the caller
+    if not main:
+        return None
 
     metrics = collect_metrics(distiller, {**teacher_record, "weights_sha256": teacher_id},
                               wall_seconds=distiller.elapsed_wall_seconds())
@@ -189,7 +221,8 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
     val = [e["val_" + key] for e in d.history["eval"] if "val_" + key in e]
     summary = selected_summary(test, val if len(val) == len(test) else None)
     best_at = summary["best_index"]
-    images = d.step * (cfg.student_steps + 1) * cfg.batch_size
+    world_size = getattr(d.parallel, "world_size", 1)  # data parallel: N x the batch
+    images = d.step * (cfg.student_steps + 1) * cfg.batch_size * world_size
     entropies = [s["teacher_class_entropy"] for s in d.snapshots]
     effective = [s.get("teacher_effective_classes") for s in d.snapshots]
     teacher_score = None
@@ -239,6 +272,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
                                     if d.eval_loader is not None else None),
         "generator_collapse_suspected": bool(entropies) and entropies[-1] < 0.2,
         "seed": cfg.seed,
+        "world_size": world_size,  # processes of a data-parallel run
         "amp_enabled": d.amp_dtype is not None,
         "amp_dtype": str(d.amp_dtype).removeprefix("torch.") if d.amp_dtype else None,
         **provenance(d.device),  # commit, device, versions, platform, date

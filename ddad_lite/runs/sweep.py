@@ -27,12 +27,25 @@ With `out_root`, each run lives in its own folder under it (`store.run_folder`: 
 and config fingerprint); a finished run of the same config is read back instead of run again,
 one cut short is resumed (`store.run_or_load`), and notebooks that share `out_root` share runs.
 Without it, the runs go to a temporary folder, removed at the end.
+
+Over several devices (`devices=["cuda:0", "cuda:1"]`, or `["cpu", "cpu"]`; the command line's
+`sweep --devices`): the same runs, each in a process of its own (`python -m
+ddad_lite.runs.sweep JOB`), queued over the devices, one run per device entry at a time (a
+device named twice runs two at a time). The teacher is trained or loaded once, before any
+run starts; each run writes `logs/<run folder>.log` under `out_root`; the rows are read back
+from the runs' folders, so the table is the same as from the in-process sweep. On CPUs each
+process gets cores / (number of entries) threads unless OMP_NUM_THREADS is set.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ..configure import make_config
@@ -56,16 +69,24 @@ BEST_FOOTNOTES = {
 
 def sweep(methods, *, dataset: str = "shapes", profile: str = "quick", seeds=(0,),
           teacher=None, out_root=None, cache_dir=None, progress: bool = False,
-          **overrides) -> list[dict]:
+          devices=None, **overrides) -> list[dict]:
     """Run every method in `methods` for every seed; returns one row per run (`run_row`),
     methods in the order given, seeds within each.
 
     `teacher` may be given as (model, record); otherwise the recipe's teacher is loaded from
     (or trained into) the cache. `overrides` go to `make_config` for every run (e.g.
-    iterations=60, device="cuda").
+    iterations=60, device="cuda"). `devices`: one process per run, queued over them (module
+    docstring; needs `out_root` and the cached teacher, not a model).
     """
     if not methods:
         raise UserError("a sweep needs at least one method, e.g. ['ddad', 'dfad']")
+    if devices:
+        if teacher is not None or out_root is None:
+            raise UserError("a sweep over devices runs each run in its own process: give "
+                            "out_root and let the teacher come from the cache (no model)")
+        return sweep_over_devices(methods, devices=devices, dataset=dataset, profile=profile,
+                                  seeds=seeds, out_root=out_root, cache_dir=cache_dir,
+                                  **overrides)
     temporary = None
     if out_root is None:
         temporary = tempfile.TemporaryDirectory(prefix="ddad-sweep-")
@@ -191,3 +212,76 @@ def write_seed_summary(rows: list[dict], out_dir) -> dict:
     percent = all(r["final"] is None or 0 <= r["final"] <= 1 for r in rows)
     save_text(out / "summary.md", sweep_table(summary, percent=percent, entropy=True) + "\n")
     return content
+
+
+# ---- one process per run, queued over devices ---------------------------------------------------
+def sweep_over_devices(methods, *, devices, dataset: str = "shapes", profile: str = "quick",
+                       seeds=(0,), out_root, cache_dir=None, poll_seconds: float = 0.2,
+                       **overrides) -> list[dict]:
+    """`sweep` with each run in a process of its own, at most one per entry of `devices` at a
+    time; returns the rows in the in-process sweep's order. A run that fails does not stop the
+    others; at the end one line names the failed runs and their logs."""
+    if "device" in overrides or "seed" in overrides:
+        raise UserError("a sweep takes its devices and seeds as lists (--devices, --seeds), "
+                        "not --device or --seed")
+    overrides.pop("progress", None)  # runs in their own processes log to files, no bars
+    jobs = []
+    for method in methods:
+        for seed in seeds:
+            cfg = make_config(dataset, method, profile, seed=seed, progress=False, **overrides)
+            jobs.append({"dataset": dataset, "method": method, "profile": profile, "seed": seed,
+                         "overrides": overrides, "cache_dir": _text(cache_dir),
+                         "run_dir": str(run_folder(out_root, cfg))})
+    # The teacher once, before any run (parallel runs would each train it).
+    load_or_train_teacher(cfg.teacher_recipe, cache_dir=cache_dir, data_root=cfg.data_root,
+                          device=devices[0], progress=False)
+    logs = Path(out_root) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    threads = str(max(1, (os.cpu_count() or 1) // len(devices)))
+    waiting, running, failed = list(jobs), {}, []  # running: device slot -> (job, process)
+    while waiting or running:
+        for slot, device in enumerate(devices):
+            if slot not in running and waiting:
+                job = {**waiting.pop(0), "device": device}
+                log = open(logs / f"{Path(job['run_dir']).name}.log", "w")  # noqa: SIM115
+                env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS",
+                                                                       threads)}
+                process = subprocess.Popen([sys.executable, "-m", "ddad_lite.runs.sweep",
+                                            json.dumps(job)], stdout=log,
+                                           stderr=subprocess.STDOUT, env=env)
+                running[slot] = (job, process, log)
+        for slot, (job, process, log) in list(running.items()):
+            if process.poll() is not None:
+                log.close()
+                if process.returncode != 0:
+                    failed.append(f"{job['method']} seed {job['seed']} ({log.name})")
+                del running[slot]
+        time.sleep(poll_seconds)
+    if failed:
+        raise UserError(f"{len(failed)} of {len(jobs)} runs failed: {'; '.join(failed)}; "
+                        "rerun the sweep to resume them, finished runs are kept")
+    rows = []
+    for job in jobs:
+        metrics = json.loads((Path(job["run_dir"]) / "metrics.json").read_text())
+        rows.append(run_row(metrics, load_history(job["run_dir"]), run_dir=job["run_dir"]))
+    return rows
+
+
+def run_job(job: dict) -> None:
+    """One run of a sweep over devices, in its own process: read back if finished, resumed
+    if cut short (`store.run_or_load`)."""
+    cfg = make_config(job["dataset"], job["method"], job["profile"], seed=job["seed"],
+                      device=job["device"], progress=False, **job["overrides"])
+    run_or_load(cfg, job["run_dir"], cache_dir=job["cache_dir"])
+
+
+def _text(path):
+    return None if path is None else str(path)
+
+
+if __name__ == "__main__":
+    try:
+        run_job(json.loads(sys.argv[1]))
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
