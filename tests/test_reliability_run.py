@@ -377,7 +377,9 @@ def test_a_full_disk_in_a_run_writer_is_one_line_and_leaves_no_temporary(
                        "--cache-dir", str(cli_cache), "--no-progress", *TINY_ARGS)
     assert_one_line(code, err, "no space left", target)
     assert not (out / target).exists()
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    # No temporary and no lock left; a folder in which nothing was written is removed.
+    assert not out.exists() or not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert out.exists() == (target != RUN_FILES[0])
 
 
 def test_a_full_disk_under_torch_save_is_an_oserror_not_unexpected_pos(tmp_path, monkeypatch):
