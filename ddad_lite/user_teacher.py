@@ -100,10 +100,12 @@ def _load_weights_or_pickle(path: Path, *, trust_pickle: bool):
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many kinds for a damaged or pickled file
-        weights_only_refused = "weights_only" in str(e) or "Weights only" in str(e)
-        if not weights_only_refused:
-            raise UserError(f"--teacher-file {path} is corrupted or not a torch file "
-                            f"({_first_line(e)})") from None
+        refused = "global" in str(e).lower()  # weights_only met a class: a pickled object
+        if not (refused and _looks_like_torch_file(path)):
+            reason = f" ({_first_line(e)})" if _looks_like_torch_file(path) else ""
+            raise UserError(f"--teacher-file {path} is corrupted or not a torch file{reason}; "
+                            f"save the teacher with torch.save(model.state_dict(), path)"
+                            ) from None
     if not trust_pickle:
         raise UserError(f"--teacher-file {path} holds a pickled object (e.g. a whole module), "
                         f"and unpickling can run code: pass --trust-pickle if you trust it, "
@@ -117,6 +119,14 @@ def _load_weights_or_pickle(path: Path, *, trust_pickle: bool):
         raise UserError(f"--teacher-file {path} unpickles to a {type(obj).__name__}, not a "
                         f"module; save torch.save(model.state_dict(), path) instead")
     return obj
+
+
+def _looks_like_torch_file(path: Path) -> bool:
+    """torch.save's zip archive, or a legacy pickle (protocol 2 or later)."""
+    if zipfile.is_zipfile(path):
+        return True
+    with open(path, "rb") as f:
+        return f.read(1) == b"\x80"
 
 
 def _first_line(e: Exception) -> str:

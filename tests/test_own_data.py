@@ -192,6 +192,7 @@ def shared_cifar() -> Path:
     return path
 
 
+@pytest.mark.slow  # 60,000 JPEGs decoded
 @pytest.mark.shared_data
 def test_shared_cifar10_jpeg_tree_as_ones_own_data(tmp_path, capsys):
     """Prepare, distill (smoke) and eval, one command each, on the extracted JPEG tree."""

@@ -16,6 +16,7 @@ from ddad_lite.user_teacher import load_user_teacher
 
 
 def distill(capsys, tmp_path, *argv, out="run"):
+    capsys.readouterr()  # what the test printed before (e.g. torch's warnings)
     code = main(["distill", "--profile", "smoke", "--no-progress", "--out", str(tmp_path / out),
                  "--cache-dir", str(tmp_path / "cache"), *map(str, argv)])
     stdout, stderr = capsys.readouterr()
