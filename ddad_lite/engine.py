@@ -46,7 +46,8 @@ import torch
 import torch.nn as nn
 from tqdm.auto import tqdm
 
-from .config import DistillConfig, config_differences, setting_value
+from .checkpoint import distiller_state, load_distiller_state
+from .config import DistillConfig
 from .data import dataset_info, denormalize
 from .errors import UserError
 from .files import save_torch
@@ -56,50 +57,14 @@ from .metrics import PRIMARY_METRIC, class_entropy, effective_classes, eval_load
 from .models import build, freeze
 from .optimizers import build_optimizers
 
+
 # What a distillation checkpoint says it is; `check_resumable` refuses any other file.
-CHECKPOINT_FORMAT = "ddad-lite/checkpoint-v1"
-# The entries a checkpoint must hold, and their kinds.
-CHECKPOINT_ENTRIES = {"config": dict, "step": int, "train_seconds": (int, float),
-                      "student": dict, "generator": dict, "opt_student": dict,
-                      "opt_generator": dict, "sched_student": dict, "sched_generator": dict,
-                      "method": dict, "rng": dict, "history": dict, "snapshots": list}
-RNG_ENTRIES = ("z", "torch", "python")
-
-
 class TrainingDiverged(UserError):
     """A loss or a parameter stopped being finite at iteration `step`."""
 
     def __init__(self, step: int, what: str):
         super().__init__(f"training diverged at iteration {step}: {what} is not finite")
         self.step, self.what = step, what
-
-
-def check_resumable(state, cfg: DistillConfig) -> None:
-    """Raise a one-line UserError unless `state` is a checkpoint of a run with `cfg`."""
-    fix = "start the run again without --resume (or in a new --out)"
-    if not isinstance(state, dict):
-        raise UserError(f"not a ddad-lite distillation checkpoint (it holds a "
-                        f"{type(state).__name__}); {fix}")
-    if state.get("format") != CHECKPOINT_FORMAT:
-        raise UserError("not a ddad-lite distillation checkpoint (format "
-                        f"{state.get('format')!r}); {fix}")
-    damaged = [k for k, kind in CHECKPOINT_ENTRIES.items()
-               if not isinstance(state.get(k), kind) or isinstance(state.get(k), bool)]
-    if not damaged and any(k not in state["rng"] for k in RNG_ENTRIES):
-        damaged = ["rng"]
-    if damaged:
-        raise UserError(f"the checkpoint lacks or has damaged entries ({', '.join(damaged)}); "
-                        f"{fix}")
-    try:
-        saved = DistillConfig.from_dict(state["config"])
-    except (TypeError, ValueError, AttributeError, UserError) as e:
-        raise UserError(f"the checkpoint's config is damaged ({str(e)[:100]}); {fix}") from None
-    diffs = config_differences(saved, cfg)
-    if diffs:
-        shown = ", ".join(f"{k}: {setting_value(saved, k)!r} -> {setting_value(cfg, k)!r}"
-                          for k in diffs[:4])
-        raise UserError(f"cannot resume: the checkpoint was made with another config "
-                        f"({shown}); resume with the same settings or use a new --out")
 
 
 class Distiller:
@@ -339,60 +304,10 @@ class Distiller:
 
     # ---- checkpoints ---------------------------------------------------------------------
     def state_dict(self) -> dict:
-        rng = {"z": self.rng.get_state(), "torch": torch.get_rng_state(),
-               "python": random.getstate()}
-        if torch.cuda.is_available():
-            rng["cuda"] = torch.cuda.get_rng_state_all()
-        return {
-            "format": CHECKPOINT_FORMAT,
-            "config": self.cfg.to_dict(),
-            "teacher_id": self.teacher_id,
-            "step": self.step,
-            "train_seconds": self.train_seconds,
-            "wall_seconds": self.elapsed_wall_seconds(),
-            "student": self.S.state_dict(),
-            "generator": self.G.state_dict(),
-            "opt_student": self.opt_S.state_dict(),
-            "opt_generator": self.opt_G.state_dict(),
-            "sched_student": self.sched_S.state_dict(),
-            "sched_generator": self.sched_G.state_dict(),
-            "method": self.method.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "rng": rng,
-            "history": self.history,
-            "snapshots": self.snapshots,
-        }
+        return distiller_state(self)
 
     def load_state_dict(self, state: dict) -> None:
-        check_resumable(state, self.cfg)
-        try:
-            self._load_checked_state(state)
-        except (KeyError, IndexError, RuntimeError, TypeError, ValueError) as e:
-            reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
-            raise UserError(f"the checkpoint does not fit this run ({reason}); start the run "
-                            "again without --resume (or in a new --out)") from None
-
-    def _load_checked_state(self, state: dict) -> None:
-        self.S.load_state_dict(state["student"])
-        self.G.load_state_dict(state["generator"])
-        self.opt_S.load_state_dict(state["opt_student"])
-        self.opt_G.load_state_dict(state["opt_generator"])
-        self.sched_S.load_state_dict(state["sched_student"])
-        self.sched_G.load_state_dict(state["sched_generator"])
-        self.method.load_state_dict(state["method"])
-        self.scaler.load_state_dict(state.get("scaler") or self.scaler.state_dict())
-        self.rng.set_state(state["rng"]["z"])
-        torch.set_rng_state(state["rng"]["torch"])
-        version, internal, gauss = state["rng"]["python"]  # torch.load made a tuple a list
-        random.setstate((version, tuple(internal), gauss))
-        if "cuda" in state["rng"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        self.step = state["step"]
-        self.train_seconds = state["train_seconds"]
-        # Checkpoints from before wall_seconds was kept: their training time is a lower bound.
-        self.wall_seconds_before = float(state.get("wall_seconds", self.train_seconds))
-        self.history = state["history"]
-        self.snapshots = state["snapshots"]
+        load_distiller_state(self, state)
 
     def close(self) -> None:
         """Let the method release what it attached to T (its BN hooks, which hold the last

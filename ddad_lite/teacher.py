@@ -3,8 +3,7 @@
 A teacher checkpoint holds the `TeacherConfig` it was trained with, its state dict and its
 top-1 accuracy (mIoU for segmentation) on the dataset's test split. Its sha256 is recorded in
 `MANIFEST.json` in the cache folder; a cached file whose hash no longer matches is refused.
-Retrained teachers land a point or two away from published ones and shift every downstream
-number, so every run records its teacher's accuracy and checksum beside its results.
+Every run records its teacher's accuracy and checksum beside its results.
 
 Two checksums, for two questions. The file's sha256 (`sha256`) guards the file: the manifest
 refuses a file that changed. The weights' sha256 (`weights_sha256`, `weights_digest`) names the

@@ -43,11 +43,12 @@ from pathlib import Path
 
 import torch
 
+from ..checkpoint import check_resumable
 from ..config import DistillConfig
 from ..data import get_dataset
 from ..data.validation import validation_split
 from ..distributed import check_world_size, is_peer_failure, lost_peer_message
-from ..engine import Distiller, TrainingDiverged, check_resumable
+from ..engine import Distiller, TrainingDiverged
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
 from ..metrics import evaluate, mean_logit_norm, selected_summary
