@@ -20,11 +20,13 @@ help:
 venv: $(STAMP)
 
 # The constraints file pins the exact versions the reproduction was run with; pyproject.toml
-# holds the ranges. Pinning torch also keeps pip away from other local torch builds.
+# holds the ranges. Pinning torch also keeps pip away from other local torch builds. The optional
+# extras are installed too, so that `make test` covers timm teachers, ONNX export, TensorBoard
+# and the browser suite.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev,browser]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev,browser,timm,onnx,tensorboard]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name ddad-lite --display-name "ddad-lite"
 	touch $(STAMP)
 
