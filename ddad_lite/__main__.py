@@ -111,7 +111,8 @@ def _distill_seeds(args):
     from .runs.sweep import run_row, write_seed_summary
 
     if args.seed is not None or int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        raise UserError("give either --seed N or --seeds N,M,... (not under torchrun)")
+        raise UserError("give either --seed N or --seeds N,M,..., not both (and --seeds not "
+                        "under torchrun: it runs one process per seed)")
     seeds = _seed_list(args.seeds)
     configs = [make_config(args.dataset, args.method, args.profile,
                            **{**_overrides(args), "seed": seed}) for seed in seeds]

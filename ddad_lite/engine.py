@@ -32,9 +32,8 @@ wall time, so a killed run loses minutes, not the run.
 Divergence: each iteration folds "every loss is finite" into one flag on the device (no
 read-back); wherever the loop reads back anyway (a log, an evaluation, a snapshot, a
 checkpoint, the end) it checks that flag and, before a checkpoint, that every parameter of S
-and G is finite. A non-finite value raises `TrainingDiverged`; the checkpoint on disk is then
-the last good one, never a NaN one.
-"""
+and G is finite (under fp16, losses are left to the scaler). A non-finite value raises
+`TrainingDiverged`; the checkpoint on disk is then the last good one, never a NaN one."""
 
 from __future__ import annotations
 
@@ -169,7 +168,8 @@ class Distiller:
         self.S.train()
         self.G.train()
         losses = self.method.iteration(self)
-        for value in losses.values():  # on the device: no read-back here
+        # No read-back; under fp16 the scaler skips a step whose loss overflows.
+        for value in losses.values() if not self.scaler.is_enabled() else ():
             if isinstance(value, torch.Tensor):
                 self.finite &= torch.isfinite(value.detach()).all()
         self.sched_S.step()

@@ -6,7 +6,7 @@ one file system), so an interrupted write never leaves a half-written file where
 stood, and no temporary file is left behind when the writer fails.
 
     save_json(path, obj)        indented JSON (tuples, paths and tensors become lists/strings)
-    save_text(path, text)       a text file (Markdown, HTML)
+    save_text(path, text)       a text file (Markdown, HTML); save_bytes(path, data) raw bytes
     save_torch(path, obj)       torch.save
     load_torch(path, ...)       torch.load on the CPU, tensors and plain data only
                                 (`mmap=True` maps a large tensor file instead of reading it)
@@ -112,6 +112,11 @@ def save_json(path, obj) -> None:
 def save_text(path, text: str) -> None:
     """`text` (UTF-8), atomically."""
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def save_bytes(path, data: bytes) -> None:
+    """`data` as the file's bytes, atomically."""
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def save_torch(path, obj) -> None:

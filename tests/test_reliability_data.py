@@ -135,7 +135,7 @@ def bomb_png(width: int, height: int) -> bytes:
 
 
 def imagefolder_files(extra: dict | None = None) -> dict:
-    files = {f"pets/{split}/{c}/{i}.png": png_bytes(pixel(label, i, (20, 24)))
+    files = {f"pets/{split}/{c}/{i}.png": png_bytes(pixel(label, i, (24, 24)))
              for split in ("train", "test") for label, c in enumerate(("cats", "dogs"))
              for i in range(2)}
     return {**files, **(extra or {})}
@@ -155,7 +155,7 @@ def test_png_decompression_bomb_is_one_line(tmp_path, capsys, size):
 
 def test_class_folder_named_dots_is_refused_not_dropped(tmp_path, capsys):
     src = write_tree(tmp_path / "src", imagefolder_files(
-        {"pets/train/.../0.png": png_bytes(pixel(2, 0, (20, 24)))}))
+        {"pets/train/.../0.png": png_bytes(pixel(2, 0, (24, 24)))}))
     root = tmp_path / "data"
     line = assert_one_line_exit_2(*cli(capsys, "data", "prepare", "imagefolder", "--from",
                                        str(src), "--data-root", str(root), "--no-progress"))
@@ -277,7 +277,7 @@ def test_damaged_file_list_and_cache_of_an_image_folder(tmp_path, capsys, how):
                     progress=False)
     folder = root / "imagefolder"
     # A damaged decoded cache is rebuilt from the image files.
-    damage(folder / "cache_test_32.pt", how)
+    damage(folder / "cache_test_24.pt", how)  # the images are 24x24
     assert len(get_dataset("imagefolder", "test", root)) == 4
     damage(folder / "files.json", how)
     line = assert_one_line_exit_2(*cli(capsys, "data", "info", "imagefolder",
@@ -346,7 +346,7 @@ def test_full_disk_during_import_keeps_the_old_copy(prepared, tmp_path, capsys, 
     line = assert_one_line_exit_2(*cli(capsys, "data", "prepare", "cifar10", "--from",
                                        str(other), "--data-root", str(prepared),
                                        "--no-progress"))
-    assert "No space left on device" in line
+    assert "no space left" in line.lower()
     monkeypatch.undo()
     assert listing(prepared) == ["cifar10"]
     assert dataset_summary("cifar10", prepared)["splits"] == {"train": 20, "test": 10}
@@ -355,7 +355,7 @@ def test_full_disk_during_import_keeps_the_old_copy(prepared, tmp_path, capsys, 
 @pytest.mark.parametrize("writer", [enospc_torch_save, enospc_json_dump])
 def test_full_disk_while_caching_a_teacher(tmp_path, monkeypatch, writer):
     writer(monkeypatch)
-    with pytest.raises(UserError, match="No space left on device") as err:
+    with pytest.raises(UserError, match="(?i)no space left") as err:
         load_or_train_teacher(TINY, cache_dir=tmp_path, progress=False)
     one_line(err)
     monkeypatch.undo()

@@ -28,14 +28,13 @@ from functools import partial
 from pathlib import Path
 
 import torch
-from PIL import Image
 
 from ..errors import UserError
 from ..paths import resolve_data_root
 from . import DatasetInfo, register
 from .file_datasets import classification_cache, load_classification, write_files
 from .file_datasets import split_sizes as _split_sizes
-from .images import class_folders, transfer
+from .images import class_folders, header_size, transfer
 from .storage import MANIFEST, find_folder, read_manifest
 
 INFO = DatasetInfo(
@@ -122,11 +121,7 @@ def _common_size(paths: list[Path], tree: Path) -> int:
     """The one square size of every image, or a `UserError` that says to pass one."""
     sizes: dict[tuple, Path] = {}
     for p in paths:
-        try:
-            with Image.open(p) as im:
-                sizes.setdefault(im.size, p)
-        except OSError:
-            raise UserError(f"cannot read image {p}; replace or remove it") from None
+        sizes.setdefault(header_size(p), p)
         if len(sizes) > 1:
             (a, pa), (b, pb) = list(sizes.items())[:2]
             raise UserError(f"images in {tree} have different sizes ({a[0]}x{a[1]} "

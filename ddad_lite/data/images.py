@@ -62,6 +62,20 @@ def check_pixels(size: tuple[int, int], name) -> None:
                         f"{MAX_PIXELS:,} (a decompression bomb?); remove it or shrink it")
 
 
+def header_size(path) -> tuple[int, int]:
+    """(width, height) from the image's header, nothing decoded; an unreadable file or one over
+    `MAX_PIXELS` (Pillow's own bomb check included) is a one-line `UserError`."""
+    try:
+        with Image.open(path) as im:
+            check_pixels(im.size, path)
+            return im.size
+    except Image.DecompressionBombError:
+        raise UserError(f"image {path} claims more pixels than Pillow allows (a decompression "
+                        f"bomb?); remove it or shrink it") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise UserError(f"cannot read image {path}; replace or remove it") from None
+
+
 def _open(path, mode: str | None, *, expect: tuple[int, int] | None = None) -> Image.Image:
     """The decoded image, converted to `mode` unless it is None; its size is checked against
     `MAX_PIXELS` and `expect` (W, H) from the header, before anything is decoded."""

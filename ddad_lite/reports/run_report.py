@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from ..errors import UserError
-from ..files import atomic_write, load_torch, save_text
+from ..files import load_torch, save_bytes, save_text
 from . import page
 
 HEADLINE = ("dataset", "method", "profile", "teacher", "student", "generator", "teacher_acc",
@@ -102,6 +102,6 @@ def write_run_report(run_dir) -> Path:
              page.preformatted(json.dumps(metrics.get("config", {}), indent=1, default=str),
                                "config")]
     out = Path(run_dir)
-    atomic_write(out / "report.png", lambda tmp: Path(tmp).write_bytes(png))
+    save_bytes(out / "report.png", png)
     save_text(out / "report.html", page.html_page(title, parts))
     return out / "report.html"
