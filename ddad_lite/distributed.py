@@ -14,19 +14,17 @@ gradient is averaged:
                   rank, which keeps E[(a-c)^2] - E[a-c]^2 free of cancellation. The sum's
                   backward is a sum too, so each rank's input gets N x its share of the
                   global objective's gradient ...
-    average       ... and every optimiser of a network (S's, G's, the replay VAE's, the FC
-                  discriminator's) averages its gradients over the ranks before it steps.
-                  Together: the averaged gradient is the gradient of the global objective.
+    average       ... and every network's optimiser (S, G, replay VAE, FC discriminator)
+                  averages its gradients over the ranks before it steps: together, the
+                  gradient of the global objective.
 
-Losses never import torch.distributed: they take an optional `reduce` hook (a differentiable
-sum over ranks), which the engine hands to methods as `engine.reduce_statistics`. The engine
-calls two hooks of `DataParallel` (`prepare`, `gather_state`) and never imports this room;
-runs/run.py calls `local_state` on resume.
+Losses never import torch.distributed: they take a `reduce` hook (a differentiable sum over
+ranks), handed to methods as `engine.reduce_statistics`. The engine calls two hooks of
+`DataParallel` (`prepare`, `gather_state`), never this room; run.py calls `local_state`.
 
-Rank 0 alone evaluates and writes metrics, history, snapshots and checkpoints. A checkpoint
-holds, besides the shared models and optimisers, each rank's RNG states and method state, and
-the world size: a resume restores every rank, and refuses another world size in one line.
-gloo on CPUs, NCCL on GPUs (one device per rank: cuda:LOCAL_RANK).
+Rank 0 alone evaluates and writes. A checkpoint holds the shared models and optimisers, each
+rank's RNG and method state, and the world size: a resume restores every rank and refuses
+another world size in one line. gloo on CPUs, NCCL on GPUs (cuda:LOCAL_RANK per rank).
 """
 
 from __future__ import annotations
@@ -281,7 +279,7 @@ def in_process_group(device: str | None, run):
         shutdown()
 
 
-def shutdown() -> None:
+def shutdown() -> None:  # the process group, destroyed if there is one
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
 
@@ -292,6 +290,11 @@ def stop_on_sigterm() -> None:
     def handler(signum, frame):
         raise PeerLost("torchrun stopped this rank (another rank failed)")
     signal.signal(signal.SIGTERM, handler)
+
+
+def ignore_sigterm() -> None:
+    """A rank already stopping ignores torchrun's SIGTERM, which would cut its message short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class PeerLost(RuntimeError):

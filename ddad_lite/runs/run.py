@@ -47,7 +47,7 @@ from ..checkpoint import check_resumable
 from ..config import DistillConfig
 from ..data import get_dataset
 from ..data.validation import validation_split
-from ..distributed import check_world_size, is_peer_failure, lost_peer_message
+from ..distributed import check_world_size, ignore_sigterm, is_peer_failure, lost_peer_message
 from ..engine import Distiller, TrainingDiverged
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
@@ -150,6 +150,7 @@ def _run_locked(cfg, out: Path, *, start, resume, cache_dir, teacher, callback,
     except RuntimeError as e:
         if parallel is None or not is_peer_failure(e):
             raise
+        ignore_sigterm()  # stopping already: a SIGTERM now would cut the message short
         step = (load_torch(checkpoint, what="checkpoint")["step"] if checkpoint.is_file()
                 else None)
         raise UserError(lost_peer_message(parallel, checkpoint, step)) from e
