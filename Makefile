@@ -23,11 +23,11 @@ venv: $(STAMP)
 # holds the ranges. Pinning torch also keeps pip away from other local torch builds. The optional
 # extras are installed too, so that `make test` covers timm teachers, ONNX export, TensorBoard
 # and the browser suite.
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt ddad_lite/runner/kernel.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev,browser,timm,onnx,tensorboard]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name ddad-lite --display-name "ddad-lite"
+	$(BIN)/python -m ddad_lite.runner.kernel install --sys-prefix
 	touch $(STAMP)
 
 test: venv

@@ -47,10 +47,6 @@ def lab(tmp_path_factory):
                    "committed": committed}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open defect: on opening, JupyterLab writes the running kernel's language_info.version "
-    "(and its kernel spec's display name) into the notebook's metadata, which notebook_source "
-    "leaves out, so the notebook is marked modified and autosave would rewrite it"))
 def test_every_notebook_opens_unmodified(lab):
     page = lab["page"]
     for path in NOTEBOOKS:

@@ -17,7 +17,8 @@ import pytest
 pytest.importorskip("ipykernel")
 jupyter_client = pytest.importorskip("jupyter_client")
 
-from ddad_lite.runner.reproduce import KERNEL_NAME, this_interpreter_kernel  # noqa: E402
+from ddad_lite.runner.kernel import KERNEL_NAME, KERNELSPEC  # noqa: E402
+from ddad_lite.runner.reproduce import this_interpreter_kernel  # noqa: E402
 
 SHOW_BROWSER = """
 import torch
@@ -93,6 +94,26 @@ def kernel(tmp_path_factory):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_the_kernel_reports_what_every_committed_notebook_holds(kernel):
+    """JupyterLab copies language_info and the spec's names into a notebook on opening and marks
+    it modified when they differ: the committed metadata must equal what the kernel reports."""
+    import json
+
+    from ddad_lite.paths import NOTEBOOKS_DIR
+    from ddad_lite.runner.kernel import kernel_spec
+
+    kernel.kernel_info()
+    reply = kernel.get_shell_msg(timeout=60)["content"]
+    assert "version" not in reply["language_info"]
+    notebooks = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        metadata = json.loads(path.read_text())["metadata"]
+        assert metadata["language_info"] == reply["language_info"], path.name
+        assert metadata["kernelspec"] == KERNELSPEC, path.name
+    assert kernel_spec()["display_name"] == KERNELSPEC["display_name"]
 
 
 def display_widget(kc, code):

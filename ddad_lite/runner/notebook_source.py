@@ -33,8 +33,8 @@ jupytext can also pair or convert it; this module reads it without jupytext:
 
 The built notebook has stable cell ids (`nbNN-cellXX`, so a rebuild changes nothing but the
 text that changed), no outputs, the kernel `ddad-lite` (the one `make venv` installs and the
-runner uses) and the `language_info` JupyterLab itself writes for a Python kernel, without the
-Python version, so that opening and saving a notebook leaves it unchanged. A notebook is
+runner uses) and exactly the `language_info` that kernel reports (runner/kernel.py: without
+the Python version), so that opening a notebook in JupyterLab leaves it unmodified. A notebook is
 rewritten (atomically) only when its text changes.
 """
 
@@ -52,16 +52,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .reproduce import KERNEL_NAME
+from .kernel import KERNELSPEC, LANGUAGE_INFO
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 SOURCE_DIR_NAME = "src"
-# One kernel name for every notebook: the one the runner registers and `make venv` installs.
-KERNELSPEC = {"name": KERNEL_NAME, "display_name": KERNEL_NAME, "language": "python"}
-LANGUAGE_INFO = {"name": "python", "mimetype": "text/x-python", "file_extension": ".py",
-                 "pygments_lexer": "ipython3", "codemirror_mode": {"name": "ipython", "version": 3},
-                 "nbconvert_exporter": "python"}
-
 MARKER = re.compile(r"^# %%(?= |$)(?P<rest>.*)$")
 CELL_TYPES = {"": "code", "[markdown]": "markdown", "[md]": "markdown"}
 METADATA_KEY = re.compile(r"\s*([A-Za-z_][\w.-]*)=")

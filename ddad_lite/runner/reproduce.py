@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -39,8 +38,8 @@ from ..provenance import provenance
 from ..recipes import PROFILES
 from ..reports.series_index import write_series_index
 from ..tables import Column, format_value, markdown_table
+from .kernel import KERNEL_NAME, kernel_spec
 
-KERNEL_NAME = "ddad-lite"
 # What the runner sets in every notebook (each notebook's `parameters` cell declares them all).
 INJECTED_PARAMETERS = ("profile", "device", "out_dir", "cache_dir", "data_root")
 
@@ -70,10 +69,8 @@ def kernel_spec_dir(root: Path) -> Path:
     pythonpath = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
     # The kernel logs errors only: a local kernel on the loopback otherwise warns, once per
     # notebook, that its TCP connection is unencrypted.
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                     "--IPKernelApp.log_level=ERROR"],
-            "display_name": f"ddad-lite ({platform.python_version()})", "language": "python",
-            "env": {"PYTHONPATH": pythonpath}, "metadata": {"debugger": True}}
+    spec = kernel_spec(env={"PYTHONPATH": pythonpath},
+                       extra_args=("--IPKernelApp.log_level=ERROR",))
     save_json(spec_dir / "kernel.json", spec)
     return root
 
