@@ -54,3 +54,17 @@ def test_layer_weights_choose_what_the_inversion_minimises():
     with pytest.raises(UserError, match="every layer weight 0"):
         invert_generator(teacher, nz=8, ngf=4, batch_size=4, iterations=1,
                          layer_weights={first: 0.0})
+
+
+@pytest.mark.parametrize("invert", [invert_pixels, invert_generator])
+def test_progress_shows_a_bar_with_the_bn_loss_and_off_shows_nothing(shapes_teacher, capsys,
+                                                                     invert):
+    teacher = copy.deepcopy(shapes_teacher[0])
+    kwargs = dict(batch_size=4, iterations=3, record_every=0)
+    if invert is invert_generator:
+        kwargs.update(nz=8, ngf=4, frame_size=2)
+    invert(teacher, progress=True, **kwargs)
+    shown = capsys.readouterr().err
+    assert "inversion" in shown and "3/3" in shown and "L_BN=" in shown, shown
+    invert(teacher, **kwargs)
+    assert capsys.readouterr().err == ""

@@ -17,7 +17,8 @@ weighs 0 (None: every layer weighs 1, the kit's L_BN). Both return an `Inversion
 (weighted) BN loss at every iteration and the images (uint8, as the
 engine's snapshots store them) at recorded iterations, ready for `viz.frames_figure` or
 `viz.frame_browser`. T is used as the engine uses it: eval mode, no parameter gradients; the
-hooks are removed before returning.
+hooks are removed before returning. `progress=True` shows a progress bar (tqdm: a widget in
+a notebook, text in a terminal) with the current L_BN.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn as nn
+from tqdm.auto import tqdm
 
 from ..data import dataset_info, denormalize
 from ..errors import UserError
@@ -69,8 +71,8 @@ def _should_keep(i: int, iterations: int, record_every: int) -> bool:
 
 def invert_pixels(teacher: nn.Module, *, dataset: str = "shapes", batch_size: int = 32,
                   iterations: int = 200, lr: float = 0.1, record_every: int = 20,
-                  seed: int = 0, device="cpu",
-                  layer_weights: dict | None = None) -> InversionResult:
+                  seed: int = 0, device="cpu", layer_weights: dict | None = None,
+                  progress: bool = False) -> InversionResult:
     """Optimise a batch of pixels x (from N(0, I)) against L_BN alone (or sum_l w_l R_l)."""
     info = dataset_info(dataset)
     device = torch.device(device)
@@ -79,14 +81,16 @@ def invert_pixels(teacher: nn.Module, *, dataset: str = "shapes", batch_size: in
                     device=device, requires_grad=True)
     return _minimise_bn(teacher, [x], synthesise=lambda: x, frame=lambda: to_uint8(x, info),
                         lr=lr, iterations=iterations, record_every=record_every,
-                        device=device, layer_weights=layer_weights)
+                        device=device, layer_weights=layer_weights,
+                        progress="pixel inversion" if progress else None)
 
 
 def invert_generator(teacher: nn.Module, *, dataset: str = "shapes",
                      generator: str = "generator_a", nz: int = 128, ngf: int = 32,
                      batch_size: int = 64, iterations: int = 200, lr: float = 1e-2,
                      record_every: int = 20, frame_size: int = 32, seed: int = 0,
-                     device="cpu", layer_weights: dict | None = None) -> InversionResult:
+                     device="cpu", layer_weights: dict | None = None,
+                     progress: bool = False) -> InversionResult:
     """Train a generator G, x = G(z), against L_BN alone (DDAD with alpha = 1, beta = 0 and no
     student). Frames show G on a fixed z of `frame_size` samples."""
     info = dataset_info(dataset)
@@ -101,7 +105,7 @@ def invert_generator(teacher: nn.Module, *, dataset: str = "shapes",
         synthesise=lambda: G(torch.randn(batch_size, nz, device=device, generator=rng)),
         frame=lambda: to_uint8(G(fixed_z.to(device)), info),
         lr=lr, iterations=iterations, record_every=record_every, device=device,
-        layer_weights=layer_weights)
+        layer_weights=layer_weights, progress="generator inversion" if progress else None)
     result.generator = G
     return result
 
@@ -123,15 +127,17 @@ def weighted_bn_loss(bn: BNStatistics, layer_weights: dict | None) -> torch.Tens
 
 
 def _minimise_bn(teacher, parameters, *, synthesise, frame, lr, iterations, record_every,
-                 device, layer_weights=None) -> InversionResult:
+                 device, layer_weights=None, progress: str | None = None) -> InversionResult:
     """The loop both inversions share: x = synthesise(), sum_l w_l R_l(T, x), one Adam step
     on `parameters`, for `iterations` steps. `frame()` (drawn with T's hooks off, so it never
-    counts in the loss) is kept every `record_every` iterations and at the end."""
+    counts in the loss) is kept every `record_every` iterations and at the end. `progress`:
+    the title of a progress bar, or None for none."""
     T = freeze(teacher).to(device)
     opt = torch.optim.Adam(parameters, lr=lr)
     bn = BNStatistics(T)
     result = InversionResult(layer_weights=None if layer_weights is None
                              else dict(layer_weights))
+    bar = tqdm(total=iterations, desc=progress, disable=progress is None, leave=True)
     try:
         for i in range(iterations + 1):
             if _should_keep(i, iterations, record_every):
@@ -152,7 +158,10 @@ def _minimise_bn(teacher, parameters, *, synthesise, frame, lr, iterations, reco
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            bar.update(1)
+            bar.set_postfix(L_BN=f"{result.losses[-1]:.3g}", refresh=False)
     finally:
+        bar.close()
         bn.remove()
     result.x = x.detach()
     return result

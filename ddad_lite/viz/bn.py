@@ -15,6 +15,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from .axes import iteration_axis, legible
 from .images import done
 
 
@@ -49,7 +50,7 @@ def bn_match_figure(bn, *, max_layers: int = 6, title: str | None = None) -> Fig
             if row == 0:
                 ax.set_title(f"{r['name']}\nR_l = {r['R']:.2f}", fontsize=8)
     fig.suptitle(title or "per-layer BN statistics: on the diagonal = matched", fontsize=10)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -71,7 +72,7 @@ def bn_layer_bars(per_layer: dict, *, compare: dict | None = None, labels=("batc
     ax.set_xticklabels(names, rotation=45, ha="right", fontsize=7)
     ax.set_ylabel("R_l")
     ax.set_title(title)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -87,9 +88,9 @@ def bn_layers_over_time(bn_history: list[dict], *, title: str = "R_l over traini
     else:
         ax.text(0.5, 0.5, "no BN history (a method without the BN term)", ha="center",
                 va="center", transform=ax.transAxes)
-    ax.set_xlabel("iteration")
+    iteration_axis(ax)
     ax.set_ylabel("R_l")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from .axes import iteration_axis, legible
 from .images import done
 
 
@@ -42,7 +43,7 @@ def method_comparison_figure(summary: list[dict], *, percent: bool = True) -> Fi
     for ax in (ax_acc, ax_forget, ax_time):
         ax.set_xticks(list(xs), methods, rotation=35, ha="right")
         ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -67,8 +68,8 @@ def generator_control_figure(snapshots_by_method: dict, *, real_logit_norm: floa
     ax_classes.set_title("T's effective classes on G(z)")
     ax_norm.set_title("T's mean logit norm on G(z)")
     for ax in (ax_classes, ax_norm):
-        ax.set_xlabel("iteration")
+        iteration_axis(ax)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)

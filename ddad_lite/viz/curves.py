@@ -10,6 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from .axes import iteration_axis, legible, log_axis
 from .images import done
 
 LOSS_LABELS = {"loss_S": "L_S = D(S(x), T(x))", "loss_G": "L_G", "loss_bn": "L_BN",
@@ -23,12 +24,12 @@ def loss_curve(values, *, iterations=None, title: str = "loss", ylabel: str = "l
     xs = iterations if iterations is not None else range(len(values))
     ax.plot(list(xs), list(values))
     if log and min(values) > 0:
-        ax.set_yscale("log")
-    ax.set_xlabel("iteration")
+        log_axis(ax)
+    iteration_axis(ax)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -46,7 +47,7 @@ def history_figure(history: dict, *, metric: str = "student_acc",
         xs, ys = zip(*[(r["iteration"], r[key]) for r in train if key in r], strict=True)
         ax.plot(xs, ys)
         ax.set_title(label, fontsize=9)
-        ax.set_xlabel("iteration")
+        iteration_axis(ax)
         ax.grid(alpha=0.3)
     ax_acc = axes[0][-1]
     evals = [(r["iteration"], r[metric]) for r in history.get("eval", []) if metric in r]
@@ -55,14 +56,14 @@ def history_figure(history: dict, *, metric: str = "student_acc",
         ax_acc.plot(xs, ys, marker="o", ms=3, label="student")
     if teacher_score is not None:
         ax_acc.axhline(teacher_score, ls="--", color="gray", label="teacher")
-    ax_acc.set_xlabel("iteration")
+    iteration_axis(ax_acc)
     ax_acc.set_title(f"{metric} on the real test split", fontsize=9)
     ax_acc.set_ylim(0, 1.02)
     ax_acc.grid(alpha=0.3)
     ax_acc.legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -91,13 +92,13 @@ def seed_curves_figure(curves: dict, *, upper: float | None = None,
                    label=f"lower bound: generator frozen at init {lower:.3f}")
     if teacher_score is not None:
         ax.axhline(teacher_score, ls="--", color="gray", lw=0.8, label="teacher")
-    ax.set_xlabel("iteration")
+    iteration_axis(ax)
     ax.set_ylabel(f"{metric} (real test split)")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     ax.set_title(title or f"{name} over seeds, between its bounds")
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -120,10 +121,10 @@ def compare_curves(histories: dict, *, metric: str = "student_acc",
     ax_acc.set_ylim(0, 1.02)
     ax_loss.set_title("student loss L_S")
     for ax in (ax_acc, ax_loss):
-        ax.set_xlabel("iteration")
+        iteration_axis(ax)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)

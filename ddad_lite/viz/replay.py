@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
+from .axes import iteration_axis, legible, log_axis
 from .images import done, image_grid
 
 
@@ -37,13 +38,13 @@ def accuracy_curves(rows: list[dict], *, percent: bool = True,
             its = [curves[0][j][0] for j in range(n)]
             mean = [sum(c[j][1] for c in curves) / len(curves) * scale for j in range(n)]
             ax.plot(its, mean, color=color, lw=2.5, label=f"{method} (mean of {len(curves)})")
-    ax.set_xlabel("iteration (generator steps)")
+    iteration_axis(ax, "iteration (generator steps)")
     ax.set_ylabel("test accuracy" + (" (%)" if percent else ""))
     ax.set_title(title)
     ax.grid(alpha=0.3)
     if methods:
         ax.legend()
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -76,10 +77,10 @@ def replay_memory_figure(metrics: dict, buffer_metrics: dict | None = None) -> F
     for bar, v in zip(bars, values, strict=True):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {v / 2**20:.2f} MiB",
                 va="center")
-    ax.set_xscale("log")
+    log_axis(ax, "x")
     ax.set_xlabel("memory (MiB, log scale)")
     ax.set_title(f"Replay memory after {metrics['replay_samples_seen']:,} synthetic images")
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
+from .axes import iteration_axis
 from .images import done, to_hwc
 
 NOT_LOSSES = ("iteration", "lr_student")
@@ -49,7 +50,7 @@ def _score_axis(ax, history: dict, metric: str, teacher_score=None, label: str =
         ax.axhline(teacher_score, ls=":", color="gray", label="teacher")
     ax.set_ylim(0, 1.02)
     ax.set_title(f"{metric} (real data)", fontsize=9)
-    ax.set_xlabel("iteration", fontsize=8)
+    iteration_axis(ax, fontsize=8)
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
@@ -70,7 +71,7 @@ def training_curves_figure(history: dict, *, metric: str = "student_acc",
         xs, ys = _series(history["train"], key)
         ax.plot(xs, ys, lw=1)
         ax.set_title(key, fontsize=9)
-        ax.set_xlabel("iteration", fontsize=8)
+        iteration_axis(ax, fontsize=8)
         ax.grid(alpha=0.3)
     _score_axis(flat[len(keys)], history, metric, teacher_score)
     for ax in flat[n:]:
@@ -124,7 +125,7 @@ def agreement_figure(snapshots: list[dict]) -> Figure:
     ax.plot(xs, [s.get("teacher_class_entropy", float("nan")) for s in snapshots], "--",
             label="T's class entropy")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("iteration", fontsize=8)
+    iteration_axis(ax, fontsize=8)
     ax.set_title("teacher and student on G's images", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
@@ -188,7 +189,7 @@ def compare_runs_figure(histories: dict, *, metric: str = "student_acc") -> Figu
     ax_score.set_title(f"{metric} (real test split)", fontsize=9)
     ax_loss.set_title("L_S", fontsize=9)
     for ax in (ax_score, ax_loss):
-        ax.set_xlabel("iteration", fontsize=8)
+        iteration_axis(ax, fontsize=8)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)

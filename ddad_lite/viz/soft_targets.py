@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
+from .axes import legible
 from .images import done
 
 
@@ -53,7 +54,7 @@ def soft_targets_figure(logits, *, temperatures=(1, 4, 10), class_names=None,
     axes[0][0].set_ylabel("softmax(t / tau)")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 

@@ -31,6 +31,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .animation import offline_jshtml
+from .axes import iteration_axis, legible, log_axis
 from .images import done
 from .widgets import Browser
 
@@ -75,7 +76,7 @@ def toy_step_figure(results: dict, data: dict, k: int = -1) -> Figure:
     fig, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results), 3.4), squeeze=False)
     for ax, result in zip(axes[0], results.values(), strict=True):
         draw_panel(ax, result, k, data)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -93,7 +94,7 @@ def toy_frames_figure(results: dict, data: dict, *, columns: int = 4) -> Figure:
     for row, result in zip(axes, results.values(), strict=True):
         for ax, k in zip(row, chosen, strict=True):
             draw_panel(ax, result, k, data)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 
@@ -110,12 +111,12 @@ def toy_curves_figure(results: dict, *, teacher_acc: float | None = None) -> Fig
     for ax, title in zip(axes, ("S's accuracy on the real test points", "L_BN(T, G(z))",
                                 "D(S(x), T(x)) at G's step"), strict=True):
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("iteration")
+        iteration_axis(ax)
         ax.grid(alpha=0.3)
-    axes[1].set_yscale("log")
-    axes[2].set_yscale("log")
+    log_axis(axes[1])
+    log_axis(axes[2])
     axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    legible(fig)
     return done(fig)
 
 

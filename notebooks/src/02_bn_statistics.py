@@ -205,7 +205,8 @@ plt.show()
 # %%
 pixels = invert_pixels(teacher, dataset="shapes", batch_size=32,
                        iterations=inversion["pixel_iterations"],
-                       record_every=inversion["record_every"], seed=seed, device=device)
+                       record_every=inversion["record_every"], seed=seed, device=device,
+                       progress=progress)
 print(f"L_BN: {pixels.losses[0]:.2f} -> {pixels.losses[-1]:.2f}")
 viz.loss_curve(pixels.losses, title="pixel inversion: L_BN", ylabel="L_BN", log=True)
 
@@ -245,7 +246,8 @@ viz.bn_match_figure(measure_bn(teacher, pixels.x), title="after pixel inversion"
 # %%
 gen = invert_generator(teacher, dataset="shapes", nz=cfg.nz, ngf=cfg.ngf, batch_size=64,
                        iterations=inversion["generator_iterations"],
-                       record_every=inversion["record_every"], seed=seed, device=device)
+                       record_every=inversion["record_every"], seed=seed, device=device,
+                       progress=progress)
 print(f"L_BN: {gen.losses[0]:.2f} -> {gen.losses[-1]:.2f}")
 viz.loss_curve(gen.losses, title="generator inversion: L_BN", ylabel="L_BN", log=True)
 
