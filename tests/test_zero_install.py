@@ -3,6 +3,8 @@ and picks the hosted GPU; Binder's configuration pins the versions and registers
 the notebooks name."""
 
 import json
+import re
+import tomllib
 
 import nbformat
 import pytest
@@ -31,7 +33,19 @@ def test_notebook_links_colab_and_binder_and_installs_only_when_missing(path):
 def test_binder_pins_the_versions_and_registers_the_notebooks_kernel():
     post_build = (SOURCE_ROOT / "binder" / "postBuild").read_text()
     assert "-c constraints.txt" in post_build
-    assert f"--name {KERNELSPEC['name']}" in post_build
+    assert "python -m ddad_lite.runner.kernel install --user" in post_build
     kernels = {json.loads(p.read_text())["metadata"]["kernelspec"]["name"] for p in NOTEBOOKS}
     assert kernels == {KERNELSPEC["name"]}
     assert (SOURCE_ROOT / "binder" / "runtime.txt").read_text().startswith("python-3.")
+
+
+def test_every_link_and_install_line_names_the_projects_repository():
+    """Colab, Binder and pip all point at pyproject's Repository, nowhere else."""
+    pyproject = tomllib.loads((SOURCE_ROOT / "pyproject.toml").read_text())
+    owner_name = pyproject["project"]["urls"]["Repository"].removeprefix("https://github.com/")
+    for path in NOTEBOOKS:
+        text = path.read_text()
+        found = set(re.findall(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/", text))
+        found |= set(re.findall(r"mybinder\.org/v2/gh/([^/]+/[^/]+)/", text))
+        found |= set(re.findall(r"git\+https://github\.com/([^/\"\\]+/[^/\"\\ ]+)", text))
+        assert found == {owner_name}, (path.name, found)
