@@ -1,14 +1,10 @@
 """Axes that read well: whole iterations, plain numbers on log axes, legible wide figures."""
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ddad_lite.viz import history_figure  # noqa: E402
-from ddad_lite.viz.axes import (CELL_WIDTH_INCHES, MIN_TICK_POINTS, iteration_axis,  # noqa: E402
-                                legible, log_axis)
-from ddad_lite.viz.toy2d import toy_curves_figure  # noqa: E402
+from ddad_lite.viz import history_figure
+from ddad_lite.viz.axes import CELL_WIDTH_INCHES, MIN_TICK_POINTS, iteration_axis, legible, log_axis
+from ddad_lite.viz.toy2d import toy_curves_figure
 
 
 def tick_texts(axis, *, minor=False):
