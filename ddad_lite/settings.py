@@ -82,7 +82,9 @@ def _as(kind, value):
         return value
     if kind is tuple or typing.get_origin(kind) is tuple:
         if isinstance(value, str):
-            value = [v for v in value.replace("(", "").replace(")", "").split(",") if v.strip()]
+            for bracket in "()[]":  # "(0.6, 0.85)", "[0.6,0.85]", "0.6,0.85", "()", "[]"
+                value = value.replace(bracket, "")
+            value = [v for v in value.split(",") if v.strip()]
         return tuple(float(v) for v in value)
     if kind is dict or typing.get_origin(kind) is dict:
         if isinstance(value, str) and value.strip().startswith("{"):  # JSON, from --set

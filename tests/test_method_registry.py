@@ -139,3 +139,11 @@ def test_dafl_takes_dafls_settings_per_dataset_and_its_schedule_in_full(dataset,
     other = make_config(dataset, "ddad", "full")
     assert (other.student_optimizer, other.generator, other.schedule_generator) == (
         "sgd", "generator_a", True)
+
+
+def test_a_tuple_setting_reads_every_way_a_user_writes_it():
+    from ddad_lite.settings import coerce
+
+    for text, expected in [("0.6,0.85", (0.6, 0.85)), ("(0.6, 0.85)", (0.6, 0.85)),
+                           ("[0.6,0.85]", (0.6, 0.85)), ("()", ()), ("[]", ()), ("0.5", (0.5,))]:
+        assert coerce("lr_milestones", text, tuple) == expected, text
