@@ -230,7 +230,12 @@ display(Markdown(
 # (0.319, 0.516, 0.409), between the upper bound's 0.947 and the lower bound's 0.100, with
 # spreads wider than the gaps between methods below. The CLI's `quick` recipe (600 iterations
 # of batch 64, about 4 minutes a run on 2 cores) reaches about 0.91 (README); compare methods
-# there, over seeds, before drawing conclusions.
+# there, over seeds, before drawing conclusions. A converged DDAD (0.95 and up) takes about 800
+# iterations of batch 64 per seed, about 4.5 minutes each on 2 cores: three seeds do not fit
+# this series' CPU budget (docs/speed.md, "The `shapes` lessons"). To see it, set `budget =
+# dict(device=device, iterations=800, batch_size=64, lr_milestones=(), eval_every=100,
+# snapshot_every=100)` above (measured on seed 0 with a teacher-wide student: 0.972; with the
+# recipe's student: 0.926).
 
 # %% [markdown]
 # ## The ablation: which discriminator does what
