@@ -230,12 +230,11 @@ display(Markdown(
 # (0.319, 0.516, 0.409), between the upper bound's 0.947 and the lower bound's 0.100, with
 # spreads wider than the gaps between methods below. The CLI's `quick` recipe (600 iterations
 # of batch 64, about 4 minutes a run on 2 cores) reaches about 0.91 (README); compare methods
-# there, over seeds, before drawing conclusions. A converged DDAD (0.95 and up) takes about 800
-# iterations of batch 64 per seed, about 4.5 minutes each on 2 cores: three seeds do not fit
-# this series' CPU budget (docs/speed.md, "The `shapes` lessons"). To see it, set `budget =
-# dict(device=device, iterations=800, batch_size=64, lr_milestones=(), eval_every=100,
-# snapshot_every=100)` above (measured on seed 0 with a teacher-wide student: 0.972; with the
-# recipe's student: 0.926).
+# there, over seeds, before drawing conclusions. Near convergence DDAD takes about 800
+# iterations of batch 64 per seed (seed 0: 0.926 with this student, 0.972 with a student as wide
+# as the teacher), about 4.5 minutes each on 2 cores: three seeds do not fit this series' CPU
+# budget (docs/speed.md, "The `shapes` lessons"). To run it, set `budget = dict(device=device,
+# iterations=800, batch_size=64, lr_milestones=(), eval_every=100, snapshot_every=100)` above.
 
 # %% [markdown]
 # ## The ablation: which discriminator does what
