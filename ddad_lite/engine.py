@@ -101,7 +101,7 @@ class Distiller:
         self.method = build_method(cfg)
         self.method.setup(self)  # e.g. hooks on T's BN layers, released by close()
         self.opt_S, self.opt_G, self.sched_S, self.sched_G = build_optimizers(
-            cfg, self.S, self.G, self.device)
+            cfg, self.S, self.G, self.device, scaled=self.scaler.is_enabled())
 
         # z for training comes from its own generator; the snapshots' z is fixed for the run.
         self.rng = torch.Generator(self.device).manual_seed(cfg.seed)

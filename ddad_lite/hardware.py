@@ -120,10 +120,13 @@ def scaled_step(scaler: torch.amp.GradScaler, losses, optimizers) -> None:
     scaler.update()
 
 
-def optimizer_options(device: torch.device, optimizer_class) -> dict:
+def optimizer_options(device: torch.device, optimizer_class, *, scaled: bool = False) -> dict:
     """Keyword arguments for the fastest implementation of `optimizer_class` on `device`:
     fused (one kernel for all parameters: CUDA, and CPU from torch 2.4) or else foreach
-    (batched tensor ops). Both compute the same update as the per-parameter loop."""
+    (batched tensor ops). Both compute the same update as the per-parameter loop. `scaled`
+    (steps through an enabled GradScaler): foreach, never fused (see optimizers.py)."""
+    if scaled:
+        return {"foreach": True}
     probe = torch.zeros(1, device=device, requires_grad=True)
     probe.grad = torch.zeros_like(probe)
     try:  # older torch versions lack the argument or raise for the device (here or in step)
