@@ -13,6 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ddad_lite.errors import UserError
+from ddad_lite.paths import SOURCE_ROOT
 from ddad_lite.runner.reproduce import reproduce
 from ddad_lite.runner.site import build_site
 
@@ -77,11 +78,9 @@ def test_a_missing_series_is_one_line(tmp_path):
         build_site(series=tmp_path / "nothing", out=tmp_path / "site")
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(harness.missing() is not None, reason=str(harness.missing()))
-def test_every_page_opens_in_chromium(site):
-    pages = sorted(site.parent.glob("*.html"))
-    assert len(pages) == 3
+def open_every_page(pages):
+    """Open each page in chromium: every image loads, every local link exists, no console
+    error."""
     with harness.chromium_page() as (page, errors):
         for path in pages:
             page.goto(path.as_uri())
@@ -98,3 +97,25 @@ def test_every_page_opens_in_chromium(site):
                 assert page.locator(".anim-controls, .animation").count() > 0 or \
                     "anim" in page.content()
         assert not errors, errors
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(harness.missing() is not None, reason=str(harness.missing()))
+def test_every_page_opens_in_chromium(site):
+    pages = sorted(site.parent.glob("*.html"))
+    assert len(pages) == 3
+    open_every_page(pages)
+
+
+BUILT_SITE = SOURCE_ROOT / "site"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(harness.missing() is not None, reason=str(harness.missing()))
+@pytest.mark.skipif(not (BUILT_SITE / "index.html").exists(),
+                    reason="no site/ here: `make reproduce && make site` builds the real one")
+def test_the_built_site_opens_in_chromium():
+    """After `make reproduce && make site`: the real series' pages, the same checks."""
+    pages = sorted(BUILT_SITE.glob("*.html"))
+    assert len(pages) > 1
+    open_every_page(pages)
