@@ -68,3 +68,19 @@ def test_the_packages_curves_use_them():
         assert ax.get_yscale() == "log"
         labels = tick_texts(ax.yaxis) + tick_texts(ax.yaxis, minor=True)
         assert labels and not any("$" in t for t in labels), labels
+
+
+def test_titles_of_fixed_aspect_panels_stay_inside_the_figure():
+    import numpy as np
+
+    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.4))
+    for ax in axes:
+        ax.imshow(np.zeros((10, 10)))
+        ax.set_title("first line of the title\nsecond line", fontsize=9)
+    legible(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        box = ax.title.get_window_extent(renderer)
+        assert box.y1 <= fig.bbox.y1 + 0.5, (box.y1, fig.bbox.y1)
+    plt.close(fig)

@@ -75,5 +75,8 @@ def legible(fig):
                 text.set_fontsize(text.get_fontsize() * scale)
     if scale > 1 and fig._suptitle is not None:
         fig._suptitle.set_fontsize(fig._suptitle.get_fontsize() * scale)
+    # Twice: the first pass sizes the margins from the axes as laid out before any fixed
+    # aspect (imshow) shrinks them, which can leave a title partly outside the figure.
+    fig.tight_layout()
     fig.tight_layout()
     return fig
