@@ -33,6 +33,8 @@ The family, by file:
                    load_snapshots (a run's snapshots.pt)
   animation.py     browser_animation, every browser's `animation()`: its steps' figures
                    played as self-contained HTML (a JavaScript player) that survives export
+  axes.py          iteration_axis (whole-number ticks), log_axis (plain-number labels),
+                   legible (a wide figure's text kept at size once a notebook shrinks it)
 """
 
 from .animation import browser_animation
