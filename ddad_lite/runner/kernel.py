@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -42,8 +43,6 @@ def kernel_spec(*, python: str | None = None, env: dict | None = None,
 
 def install(*, user: bool = False, prefix: str | None = None) -> str:
     """Register the kernel spec for this interpreter; returns the folder it was written to."""
-    import json
-
     from jupyter_client.kernelspec import KernelSpecManager
 
     with tempfile.TemporaryDirectory() as folder:

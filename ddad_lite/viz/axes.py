@@ -7,8 +7,9 @@ labels kept legible when a notebook shrinks a wide figure to its cell.
   instead of 10^0 and 2x10^0; the in-between labels (2 and 5 of each decade) only while the
   axis spans few decades, so that a wide range is not crowded.
 - `legible(fig)`: JupyterLab shows a PNG wider than its output area scaled down (about
-  `CELL_WIDTH_INCHES` at the inline backend's 100 dpi); tick labels are enlarged in proportion,
-  so that on the page they stay at least `MIN_TICK_POINTS` points.
+  `CELL_WIDTH_INCHES` at the inline backend's 100 dpi); the figure's text (ticks, labels,
+  titles, legends) is enlarged in proportion, tick labels to at least `MIN_TICK_POINTS`, then
+  the figure is laid out (tight).
 """
 
 from __future__ import annotations
