@@ -29,10 +29,9 @@ LANGUAGE_INFO = {"name": "python", "mimetype": "text/x-python", "file_extension"
                  "nbconvert_exporter": "python"}
 
 
-def kernel_spec(*, python: str | None = None, env: dict | None = None,
-                extra_args: tuple = ()) -> dict:
-    """The kernel.json of `ddad-lite` for the interpreter `python` (default: this one)."""
-    spec = {"argv": [python or sys.executable, "-m", "ddad_lite.runner.kernel", "-f",
+def kernel_spec(*, env: dict | None = None, extra_args: tuple = ()) -> dict:
+    """The kernel.json of `ddad-lite` for this interpreter."""
+    spec = {"argv": [sys.executable, "-m", "ddad_lite.runner.kernel", "-f",
                      "{connection_file}", *extra_args],
             "display_name": KERNELSPEC["display_name"], "language": "python",
             "metadata": {"debugger": True}}

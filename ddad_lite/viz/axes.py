@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 
-from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
 CELL_WIDTH_INCHES = 9.0
@@ -71,7 +70,7 @@ def legible(fig):
             legend = ax.get_legend()
             if legend is not None:
                 texts += legend.get_texts()
-            texts += [t for t in ax.texts if isinstance(t, Text)]
+            texts += list(ax.texts)
             for text in texts:
                 text.set_fontsize(text.get_fontsize() * scale)
     if scale > 1 and fig._suptitle is not None:
