@@ -28,9 +28,9 @@ The family, by file:
   comparison.py    method_comparison_figure (final, mean, best accuracy, forgetting, time),
                    generator_control_figure (T's effective classes and logit norm on G(z))
   toy2d.py         the 2-D toy (notebook 01): toy_step_figure, toy_frames_figure,
-                   toy_curves_figure, toy_browser (a Browser) and toy_animation (to_jshtml)
-  widgets.py       snapshot_browser, frame_browser, mask_browser (ipywidgets), and
-                   load_snapshots (a run's snapshots.pt)
+                   toy_curves_figure and toy_animation (to_jshtml)
+  widgets.py       snapshot_browser, frame_browser, mask_browser, toy_browser (ipywidgets,
+                   imported on first use), and load_snapshots (a run's snapshots.pt)
   animation.py     browser_animation, every browser's `animation()`: its steps' figures
                    played as self-contained HTML (a JavaScript player) that survives export
   axes.py          iteration_axis (whole-number ticks), log_axis (plain-number labels),
@@ -50,23 +50,20 @@ from .replay import (
 )
 from .segmentation import colorize, ground_truth_figure, mask_figure
 from .soft_targets import soft_targets, soft_targets_figure
-from .toy2d import (
-    ToyBrowser,
-    toy_animation,
-    toy_browser,
-    toy_curves_figure,
-    toy_frames_figure,
-    toy_step_figure,
-)
-from .widgets import (
-    FrameBrowser,
-    MaskBrowser,
-    SnapshotBrowser,
-    frame_browser,
-    load_snapshots,
-    mask_browser,
-    snapshot_browser,
-)
+from .toy2d import toy_animation, toy_curves_figure, toy_frames_figure, toy_step_figure
+
+# The browsers need ipywidgets (the `notebooks` extra): imported on first use, so that the CLI,
+# the reports and every figure above work with torch and matplotlib alone (PEP 562).
+WIDGETS = ("FrameBrowser", "MaskBrowser", "SnapshotBrowser", "ToyBrowser", "frame_browser",
+           "load_snapshots", "mask_browser", "snapshot_browser", "toy_browser")
+
+
+def __getattr__(name: str):
+    if name in WIDGETS:
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "accuracy_curves", "bn_layer_bars",

@@ -15,14 +15,11 @@ drawn on its edge). The family:
     toy_step_figure     the methods side by side at one frame (the browser's static twin)
     toy_frames_figure   a static grid: a row per method, a column per chosen frame
     toy_curves_figure   S's test accuracy, L_BN and D(S(x), T(x)) over the frames
-    ToyBrowser          an iteration slider over toy_step_figure (`toy_browser`)
     toy_animation       the same frames as a JavaScript animation (`to_jshtml`), which an
                         exported HTML steps through without a kernel
 """
 
 from __future__ import annotations
-
-import html
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -33,7 +30,6 @@ from matplotlib.figure import Figure
 from .animation import offline_jshtml
 from .axes import iteration_axis, legible, log_axis
 from .images import done
-from .widgets import Browser
 
 REGIONS = ListedColormap(["#cfe2f3", "#fde3c8"])  # S says class 0 / class 1
 CLASS_COLOURS = np.array(["#1f77b4", "#ff7f0e"])
@@ -118,33 +114,6 @@ def toy_curves_figure(results: dict, *, teacher_acc: float | None = None) -> Fig
     axes[0].legend(fontsize=8)
     legible(fig)
     return done(fig)
-
-
-class ToyBrowser(Browser):
-    """An iteration slider over the frames; the picture is `toy_step_figure` of that frame."""
-
-    def __init__(self, results: dict, data: dict):
-        self.results, self.data = results, data
-        first = next(iter(results.values()))
-        super().__init__([f["iteration"] for f in first["frames"]])
-
-    def figure(self) -> Figure:
-        return toy_step_figure(self.results, self.data, self.step.value)
-
-    def describe(self) -> str:
-        k = self.step.value
-        parts = []
-        for name, result in self.results.items():
-            f = result["frames"][k]
-            parts.append(f"{html.escape(name)}: S {f['student_acc']:.1%}, L_BN "
-                         f"{f['loss_bn']:.3g}, D {f['loss_adv']:.3g}")
-        iteration = next(iter(self.results.values()))["frames"][k]["iteration"]
-        return f"<b>iteration {iteration}</b>: " + "; ".join(parts)
-
-
-def toy_browser(results: dict, data: dict) -> ToyBrowser:
-    """The stepping widget over the three methods' frames (static twin: toy_step_figure)."""
-    return ToyBrowser(results, data)
 
 
 def toy_animation(results: dict, data: dict, *, interval_ms: int = 400, dpi: int = 60):

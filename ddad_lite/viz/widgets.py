@@ -14,6 +14,11 @@ step's `figure()` played as HTML with a JavaScript player, which survives export
     FrameBrowser / frame_browser         the frames of an inversion; twin `image_grid`
                                          (one frame), `frames_figure` (one image over frames)
     MaskBrowser / mask_browser           snapshots of a segmentation run; twin `mask_figure`
+    ToyBrowser / toy_browser             notebook 01's 2-D game; twin `toy_step_figure`
+
+This is the one module of viz that needs ipywidgets (the `notebooks` extra): `viz/__init__`
+imports it only when one of its names is asked for, so the CLI, the reports and every figure
+work on a machine with torch and matplotlib alone.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from matplotlib.figure import Figure
 from .animation import DPI, FRAME_FORMAT, MAX_FRAMES, browser_animation
 from .images import _name, frames_figure, image_grid, select, snapshot_figure
 from .segmentation import mask_figure
+from .toy2d import toy_step_figure
 
 
 def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
@@ -210,6 +216,33 @@ def mask_browser(snapshots, info, **kw) -> MaskBrowser:
     return MaskBrowser(snapshots, info, **kw)
 
 
-__all__ = ["Browser", "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "figure_png",
-           "frame_browser", "frames_figure", "load_snapshots", "mask_browser", "png_size",
-           "snapshot_browser"]
+class ToyBrowser(Browser):
+    """An iteration slider over the frames; the picture is `toy_step_figure` of that frame."""
+
+    def __init__(self, results: dict, data: dict):
+        self.results, self.data = results, data
+        first = next(iter(results.values()))
+        super().__init__([f["iteration"] for f in first["frames"]])
+
+    def figure(self) -> Figure:
+        return toy_step_figure(self.results, self.data, self.step.value)
+
+    def describe(self) -> str:
+        k = self.step.value
+        parts = []
+        for name, result in self.results.items():
+            f = result["frames"][k]
+            parts.append(f"{html.escape(name)}: S {f['student_acc']:.1%}, L_BN "
+                         f"{f['loss_bn']:.3g}, D {f['loss_adv']:.3g}")
+        iteration = next(iter(self.results.values()))["frames"][k]["iteration"]
+        return f"<b>iteration {iteration}</b>: " + "; ".join(parts)
+
+
+def toy_browser(results: dict, data: dict) -> ToyBrowser:
+    """The stepping widget over the three methods' frames (static twin: toy_step_figure)."""
+    return ToyBrowser(results, data)
+
+
+__all__ = ["Browser", "FrameBrowser", "MaskBrowser", "SnapshotBrowser", "ToyBrowser",
+           "figure_png", "frame_browser", "frames_figure", "load_snapshots", "mask_browser",
+           "png_size", "snapshot_browser", "toy_browser"]
