@@ -32,7 +32,7 @@ import sys
 from . import cli_own, cli_pages
 from .errors import UserError
 from .files import WRITTEN, finite_json
-from .recipes import PROFILES
+from .recipes import RUN_PROFILES
 
 # Named flags and the setting each one sets (the rest go through --set name=value).
 NAMED_FLAGS = {"iterations": "iterations", "batch_size": "batch_size",
@@ -41,7 +41,7 @@ NAMED_FLAGS = {"iterations": "iterations", "batch_size": "batch_size",
                "lr_generator": "lr_generator", "eval_every": "eval_every", "seed": "seed",
                "device": "device", "data_root": "data_root",
                "checkpoint_every": "checkpoint_every",
-               "checkpoint_minutes": "checkpoint_minutes"}
+               "checkpoint_minutes": "checkpoint_minutes", "time_limit": "time_limit"}
 
 
 def _overrides(args) -> dict:
@@ -177,6 +177,16 @@ def cmd_data(args):
         print(json.dumps(dataset_summary(args.name, root=args.data_root)))
 
 
+def _duration(text: str) -> float:
+    """argparse type: seconds from 90, 90s, 6m or 1.5h (a malformed one is one line)."""
+    from .settings import parse_duration
+
+    try:
+        return parse_duration(text)
+    except UserError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a malformed command line is one line on stderr (exit 2), as every other
     mistake is, instead of the usage block."""
@@ -195,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     def run_flags(p):
         p.add_argument("--dataset", default="shapes",
                        help="dataset name (default: shapes, the embedded one)")
-        p.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILES)}")
+        p.add_argument("--profile", default="quick", help=f"one of {', '.join(RUN_PROFILES)} "
+                       "(gpu: CIFAR-10 on one GPU in minutes)")
         p.add_argument("--data-root", dest="data_root",
                        help="where prepared datasets live (default: $DDAD_DATA or ./data)")
         p.add_argument("--device", help="cpu or cuda (default: cpu)")
@@ -245,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-minutes", dest="checkpoint_minutes", type=float,
                    help="minutes of wall time between checkpoints (default 5; 0: off); a "
                         "checkpoint is always written at the end")
+    p.add_argument("--time-limit", dest="time_limit", type=_duration,
+                   help="end the loop once the run's wall time (teacher included) reaches "
+                        "this, e.g. 6m or 90s, and still evaluate and write every file")
     p.add_argument("--amp", action="store_const", const=True, default=None,
                    help="bfloat16 autocast (the quick profile uses it where bf16 is native)")
     p.add_argument("--no-amp", dest="amp", action="store_const", const=False,

@@ -36,6 +36,7 @@ import copy
 import time
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from .configure import make_config
@@ -50,6 +51,11 @@ SETTINGS: dict[str, dict] = {
     "cifar10-r34-r18": dict(dataset="cifar10", method="dfad", teacher="resnet34_8x",
                             student="resnet18_8x", generator="generator_a", nz=256, ngf=64,
                             student_steps=5),
+    # The same with DDAD: its generator step also records the teacher's BN statistics (36
+    # forward hooks in the ResNet-34) and back-propagates L_BN through them.
+    "cifar10-r34-r18-ddad": dict(dataset="cifar10", method="ddad", teacher="resnet34_8x",
+                                 student="resnet18_8x", generator="generator_a", nz=256,
+                                 ngf=64, student_steps=5),
     # DFAD's MNIST setting (DFAD_mnist.py as run_mnist.sh runs it): LeNet-5 (no BN, DFAD's
     # teacher) -> LeNet-5-half, GeneratorA nz 100 ngf 64, 32 px, one channel, batch 512.
     "mnist-lenet5": dict(dataset="mnist", method="dfad", teacher="lenet5",
@@ -133,6 +139,60 @@ def reference_iteration(T, S, G, opt_S, opt_G, *, sample_z, k: int = 5) -> dict:
     return {"loss_S": loss_S.item(), "loss_G": loss_G.item()}
 
 
+class _Named(nn.Module):
+    """A model under another class name, so that the FLOP counter's per-module table (keyed
+    by class names) tells T, S and G apart (T and S are both ResNets)."""
+
+    def __init__(self, inner: nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, *args, **kwargs):
+        return self.inner(*args, **kwargs)
+
+
+def iteration_flops(engine: Distiller) -> dict:
+    """FLOPs of one training iteration of `engine` (`torch.utils.flop_counter`: matrix
+    products and convolutions, forward and backward, 2 per multiply-add; element-wise work
+    such as BN statistics is not counted), in all and per model: {"total", "T", "S", "G"}.
+    The iteration counted is a real one (the optimisers step)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    models = {name: getattr(engine, name) for name in ("T", "S", "G")}
+    for name, model in models.items():  # e.g. a class named "T" wrapping the teacher
+        setattr(engine, name, type(name, (_Named,), {})(model))
+    try:
+        with FlopCounterMode(display=False) as counter:
+            engine.train_iteration()
+        counts = counter.get_flop_counts()
+    finally:
+        for name, model in models.items():
+            setattr(engine, name, model)
+    total = counter.get_total_flops()
+    return {"total": total, **{name: sum(counts.get(name, {}).values()) for name in models}}
+
+
+def matmul_tflops(device, *, size: int = 8192, repeats: int = 10) -> float | None:
+    """The bf16 matrix-product rate of a CUDA device (TFLOP/s, random operands, the median of
+    `repeats` timed products after warm-up): the ceiling an iteration's rate is read against.
+    None on other devices."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return None
+    a, b = (torch.randn(size, size, device=device, dtype=torch.bfloat16) for _ in range(2))
+    for _ in range(3):
+        a @ b
+    times = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        a @ b
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1000)
+    return 2 * size**3 / sorted(times)[len(times) // 2] / 1e12
+
+
 def _synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -195,10 +255,11 @@ def _result(cfg, timer: _Timer, *, setting, iters, warmup, reference) -> dict:
 def run_benchmark(setting: str = "cifar10-r34-r18", batch_size: int = 64, iters: int = 5,
                   warmup: int = 1, device: str = "cpu", amp: bool = False,
                   reference: bool = False, channels_last: bool = True,
-                  compile: bool = False) -> dict:
+                  compile: bool = False, flops: bool = False) -> dict:
     """Time `iters` iterations (after `warmup` untimed ones) of the engine, or of the
     reference loop with `reference=True` (always fp32, NCHW, eager: its speed options are
-    reported as False). Returns one flat dict (see the module docstring)."""
+    reported as False). Returns one flat dict (see the module docstring); with `flops`, also
+    the FLOPs of one more iteration and the rate achieved (`flop_figures`)."""
     if reference:
         amp = channels_last = compile = False
     cfg, step = _make_loop(setting, batch_size=batch_size, device=device, amp=amp,
@@ -208,7 +269,33 @@ def run_benchmark(setting: str = "cifar10-r34-r18", batch_size: int = 64, iters:
     timer = _Timer(torch.device(cfg.device))
     for _ in range(iters):
         timer.time(step)
-    return _result(cfg, timer, setting=setting, iters=iters, warmup=warmup, reference=reference)
+    result = _result(cfg, timer, setting=setting, iters=iters, warmup=warmup,
+                     reference=reference)
+    if flops and not reference:
+        result.update(flop_figures(step.__self__, result["seconds_per_iteration"]))
+    return result
+
+
+def flop_figures(engine: Distiller, seconds_per_iteration: float) -> dict:
+    """FLOPs per iteration (in all and per model's share), the achieved TFLOP/s and, on a
+    GPU, the measured bf16 matrix-product ceiling beside it. A counter that fails (an op it
+    does not know on some torch) is reported, never fatal: a bench must not end a GPU run."""
+    try:
+        counted = iteration_flops(engine)
+    except Exception as e:  # noqa: BLE001 (any failure of the counter is only reported)
+        return {"flops_error": f"{type(e).__name__}: {e}"}
+    total = counted["total"]
+    ceiling = matmul_tflops(engine.device)
+    achieved = total / seconds_per_iteration / 1e12 if seconds_per_iteration else None
+    return {
+        "flops_per_iteration": total,
+        "flop_share": {k: round(counted[k] / total, 4) if total else None
+                       for k in ("T", "S", "G")},
+        "achieved_tflops": achieved,
+        "matmul_bf16_tflops": ceiling,
+        "share_of_matmul_ceiling": (round(achieved / ceiling, 4)
+                                    if achieved and ceiling else None),
+    }
 
 
 def compare(setting: str = "cifar10-r34-r18", batch_size: int = 64, iters: int = 5,

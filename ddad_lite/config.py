@@ -41,6 +41,12 @@ class TeacherConfig:
     # set from the DistillConfig's fields of the same names. 0: no validation split.
     val_size: int = 0
     val_seed: int = 0
+    # The fast recipe's options (teacher.py); at these defaults a recipe trains and is cached
+    # (`recipe_key`) exactly as before they existed.
+    label_smoothing: float = 0.0  # cross-entropy against (1 - e) one-hot + e / classes
+    warmup: float = 0.15  # the one-cycle schedule's share of steps spent rising to `lr`
+    padding_mode: str = "zeros"  # the random crop's padding: "zeros" (DFAD's) or "reflect"
+    cutout: int = 0  # side of the square cut out of each training image (0: off)
 
 
 STUDENT_OPTIMIZERS = ("sgd", "adam")
@@ -94,6 +100,10 @@ class DistillConfig:
     # of wall time (0: off); always at the end. A killed run loses minutes, not the run.
     checkpoint_every: int = 0
     checkpoint_minutes: float = 5.0
+    # A deadline: the loop ends once the run's wall time (teacher included) reaches
+    # `time_limit` seconds, and still evaluates, snapshots and writes every file, saying where
+    # it stopped (metrics.json `stopped_by`). 0: no deadline.
+    time_limit: float = 0.0
     # Runtime.
     seed: int = 0
     device: str = "cpu"
@@ -159,8 +169,9 @@ _MISSING = object()
 def _comparable(cfg: DistillConfig) -> dict:
     """The fields that decide what a run trains, JSON-normalised (runtime fields left out)."""
     fields = {k: v for k, v in _normalise(cfg.to_dict()).items() if k not in RUNTIME_FIELDS}
-    if not fields.get("generator_kwargs"):  # added later: unset, fingerprints stay as they were
-        fields.pop("generator_kwargs", None)
+    for name, unset in (("generator_kwargs", {}), ("time_limit", 0.0)):
+        if fields.get(name) in (unset, None):  # added later: unset, fingerprints stay as before
+            fields.pop(name, None)
     return fields
 
 

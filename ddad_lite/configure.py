@@ -28,7 +28,7 @@ from .errors import UserError, unknown_name
 from .folder_recipes import image_folder_recipe
 from .methods import EXTENSIONS, METHODS, components
 from .models import check_model_name
-from .recipes import PROFILES, RECIPES
+from .recipes import PROFILES, RECIPES, RUN_PROFILES
 from .settings import closest, coerce, field_types
 
 RUN_FIELDS = field_types(DistillConfig)
@@ -38,8 +38,8 @@ TEACHER_FIELDS = field_types(TeacherConfig)
 def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "quick",
                 **overrides) -> DistillConfig:
     """The config of a run: defaults <- recipe <- method row <- overrides (see above)."""
-    if profile not in PROFILES:
-        raise unknown_name("profile", profile, PROFILES)
+    if profile not in RUN_PROFILES:
+        raise unknown_name("profile", profile, RUN_PROFILES)
     parts = components(method)
     base, row = parts[0]
     types = {name: field_types(r.method.Settings) for name, r in parts}
@@ -47,11 +47,16 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
     run: dict = {}
     teacher: dict = {}
     recipe = RECIPES.get(dataset) or _image_folder_recipe(dataset, overrides.get("data_root"))
+    if profile not in PROFILES and profile not in recipe:
+        having = sorted(name for name, r in RECIPES.items() if profile in r)
+        raise UserError(f"dataset {dataset!r} has no {profile!r} profile (it exists for "
+                        f"{', '.join(having) or 'no dataset'}); use quick or full")
 
     def apply(layer: dict, *, strict: bool) -> None:
         for key, value in layer.items():
             if key == "teacher_recipe":
-                teacher.update(_typed(value, TEACHER_FIELDS, "teacher_recipe"))
+                teacher.update(_typed(coerce(key, value, dict), TEACHER_FIELDS,
+                                      "teacher_recipe"))  # a dict, or its JSON from --set
             elif key == "method_settings":
                 for part, values in value.items():
                     if part not in settings:
@@ -74,7 +79,7 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
         _set_all(settings, types, part_row.settings, part=name)
     apply(row.run_defaults, strict=True)
     per_method = dict(recipe.get("methods", {}).get(base, {}))
-    per_profile = {p: per_method.pop(p) for p in PROFILES if p in per_method}
+    per_profile = {p: per_method.pop(p) for p in RUN_PROFILES if p in per_method}
     apply(per_method, strict=True)
     apply(per_profile.get(profile, {}), strict=True)
     resolved_row = {k: v for k, v in _complete(settings, parts)[base].items()}

@@ -66,6 +66,15 @@ class TrainingDiverged(UserError):
         self.step, self.what = step, what
 
 
+def as_floats(values: dict) -> dict:
+    """{name: float} of scalar tensors and numbers, the tensors read back in one transfer."""
+    tensors = {k: v.detach() for k, v in values.items()
+               if isinstance(v, torch.Tensor) and v.dim() == 0}
+    read = dict(zip(tensors, torch.stack(list(tensors.values())).tolist(), strict=True)
+                ) if tensors else {}
+    return {k: read[k] if k in read else float(v) for k, v in values.items()}
+
+
 class Distiller:
     """T, S, G, their optimisers and the loop. `fit()` trains; `state_dict()` checkpoints."""
 
@@ -107,9 +116,10 @@ class Distiller:
         self.rng = torch.Generator(self.device).manual_seed(cfg.seed)
         self.fixed_z = torch.randn(cfg.snapshot_size, cfg.nz,
                                    generator=torch.Generator().manual_seed(cfg.seed + 1))
-        self.eval_loader = (eval_loader(eval_dataset, size=cfg.eval_size)
+        self.eval_loader = (eval_loader(eval_dataset, size=cfg.eval_size, device=self.device)
                             if eval_dataset is not None else None)
-        self.val_loader = eval_loader(val_dataset) if val_dataset is not None else None
+        self.val_loader = (eval_loader(val_dataset, device=self.device)
+                           if val_dataset is not None else None)
         self.teacher_id = teacher_id  # the teacher's weights sha256, kept in checkpoints
         self.step = 0
         self.train_seconds = 0.0
@@ -119,6 +129,7 @@ class Distiller:
         self.wall_started = time.perf_counter()
         self.finite = torch.ones((), dtype=torch.bool, device=self.device)
         self.history: dict[str, list] = {"train": [], "eval": [], "bn_layers": []}
+        self.stopped_by: str | None = None  # "time_limit" when the deadline ended the loop
         self.images_per_iteration = self.method.images_per_iteration()
         self.snapshots: list[dict] = []
         if parallel is not None:  # global BatchNorm, rank 0's weights, averaged gradients
@@ -181,17 +192,23 @@ class Distiller:
     # ---- the loop ------------------------------------------------------------------------
     def fit(self, *, checkpoint_path: str | Path | None = None, callback=None,
             until: int | None = None):
-        """Train until `cfg.iterations` (or stop early at step `until`), evaluating,
-        snapshotting and checkpointing on the way.
+        """Train until `cfg.iterations` (or stop early at step `until`, or at the deadline
+        `cfg.time_limit`), evaluating, snapshotting and checkpointing on the way.
 
         `callback(distiller, event)` is called with event "log", "eval" or "snapshot".
+        A run that reaches its deadline logs, evaluates and snapshots the step it stopped at
+        (what was not already done there) and says so in `stopped_by` ("time_limit").
         """
         cfg = self.cfg
         stop = cfg.iterations if until is None else min(until, cfg.iterations)
         bar = tqdm(total=cfg.iterations, initial=self.step, disable=not cfg.progress,
                    desc=f"{cfg.method} {cfg.dataset}", dynamic_ncols=True)
         last_save = time.perf_counter()
+        losses = None
         while self.step < stop:
+            if cfg.time_limit and self.elapsed_wall_seconds() >= cfg.time_limit:
+                self.stopped_by = "time_limit"
+                break
             start = time.perf_counter()
             losses = self.train_iteration()
             if self.device.type == "cuda" and self._due(cfg.log_every):
@@ -202,37 +219,50 @@ class Distiller:
                 (cfg.checkpoint_every and self._due(cfg.checkpoint_every))
                 or (cfg.checkpoint_minutes
                     and time.perf_counter() - last_save >= 60 * cfg.checkpoint_minutes))
-            if save_now or any(self._due(every) for every in (
-                    cfg.log_every, cfg.eval_every, cfg.snapshot_every)):
-                self.check_finite(losses, parameters=save_now)
-            if self._due(cfg.log_every):
-                record = {"iteration": self.step, **{k: float(v) for k, v in losses.items()},
-                          "lr_student": self.opt_S.param_groups[0]["lr"]}
-                self.history["train"].append(record)
-                for key, extra in self.method.history_records().items():
-                    self.history.setdefault(key, []).append({"iteration": self.step, **extra})
-                bar.set_postfix(loss_S=f"{record['loss_S']:.3f}")
-                if callback:
-                    callback(self, "log")
-            if self.eval_loader is not None and self._due(cfg.eval_every):
-                scores = self.evaluate()
-                self.history["eval"].append({"iteration": self.step, **scores})
-                bar.set_postfix(loss_S=f"{float(losses['loss_S']):.3f}",
-                                score=f"{scores[self.primary_metric]:.3f}")
-                if callback:
-                    callback(self, "eval")
-            if self._due(cfg.snapshot_every):
-                self.snapshots.append(self.snapshot())
-                if callback:
-                    callback(self, "snapshot")
+            self._record(losses, bar, callback, check_parameters=save_now)
             if save_now:
                 self.save(checkpoint_path)
                 last_save = time.perf_counter()
+        if self.stopped_by and losses is not None:  # the deadline's step, what is not done
+            self._record(losses, bar, callback, check_parameters=False, final=True)
         bar.close()
         if checkpoint_path:
             self.check_finite({}, parameters=True)
             self.save(checkpoint_path)
         return self
+
+    def _record(self, losses: dict, bar, callback, *, check_parameters: bool,
+                final: bool = False) -> None:
+        """At the steps they are due (with `final`: those not due, the early end's), the
+        training log, the evaluation and the snapshot; first, one finiteness check."""
+        cfg = self.cfg
+
+        def due(every: int) -> bool:
+            return bool(every) and self._due(every) != final
+
+        if check_parameters or any(due(every) for every in (
+                cfg.log_every, cfg.eval_every, cfg.snapshot_every)):
+            self.check_finite(losses, parameters=check_parameters)
+        if due(cfg.log_every):
+            record = {"iteration": self.step, **as_floats(losses),
+                      "lr_student": self.opt_S.param_groups[0]["lr"]}
+            self.history["train"].append(record)
+            for key, extra in self.method.history_records().items():
+                self.history.setdefault(key, []).append({"iteration": self.step, **extra})
+            bar.set_postfix(loss_S=f"{record['loss_S']:.3f}")
+            if callback:
+                callback(self, "log")
+        if self.eval_loader is not None and due(cfg.eval_every):
+            scores = self.evaluate()
+            self.history["eval"].append({"iteration": self.step, **scores})
+            bar.set_postfix(loss_S=f"{float(losses['loss_S']):.3f}",
+                            score=f"{scores[self.primary_metric]:.3f}")
+            if callback:
+                callback(self, "eval")
+        if due(cfg.snapshot_every):
+            self.snapshots.append(self.snapshot())
+            if callback:
+                callback(self, "snapshot")
 
     def check_finite(self, losses: dict, *, parameters: bool) -> None:
         """Raise TrainingDiverged if a loss since the last check (or, with `parameters`, a

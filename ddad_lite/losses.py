@@ -135,7 +135,12 @@ class BNStatistics:
         return torch.stack(losses).sum()
 
     def per_layer(self) -> dict[str, float]:
-        return {h.name: float(h.loss.detach()) for h in self.hooks if h.loss is not None}
+        """{layer name: R_l} as floats, read back from the device in one transfer."""
+        hooks = [h for h in self.hooks if h.loss is not None]
+        if not hooks:
+            return {}
+        values = torch.stack([h.loss.detach() for h in hooks]).tolist()
+        return {h.name: v for h, v in zip(hooks, values, strict=True)}
 
     def rows(self) -> list[dict]:
         """Per hooked layer after a forward pass: name, batch mu_l and sigma_l^2, the running

@@ -19,10 +19,16 @@ from __future__ import annotations
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from .data.on_device import DeviceLoader, DeviceSplit, uint8_tensors
+
 
 def eval_loader(dataset: Dataset, *, batch_size: int = 500, size: int | None = None,
-                num_workers: int = 0) -> DataLoader:
+                num_workers: int = 0, device="cpu"):
     """A deterministic loader over a test split, or over `size` of its items.
+
+    An in-memory classification split is moved to `device` as uint8 and read there in
+    batches (`data.on_device.DeviceLoader`: the same normalised images, no per-item Python);
+    any other dataset, or one that augments its items, is read through a DataLoader.
 
     The `size` items are a fixed sample spread over the whole split (a permutation seeded
     with 0, the same for every run and every call): a split stored class by class, like an
@@ -33,6 +39,9 @@ def eval_loader(dataset: Dataset, *, batch_size: int = 500, size: int | None = N
     if size is not None and size < len(dataset):
         order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))
         dataset = Subset(dataset, sorted(order[:size].tolist()))
+    found = uint8_tensors(dataset)
+    if found is not None and not found[4]:  # in memory, not augmenting
+        return DeviceLoader(DeviceSplit.of(dataset, device), batch_size=batch_size)
     return DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
                       generator=torch.Generator())
 

@@ -16,6 +16,7 @@ notebook series' results.json (`runner.reproduce`).
 from __future__ import annotations
 
 import datetime
+import os
 import platform
 import subprocess
 import sys
@@ -47,16 +48,18 @@ def cpu_capability() -> str | None:
 
 
 def git_commit() -> str | None:
-    """The commit of the ddad-lite checkout, with '+dirty' if it has local changes; None
-    outside a git checkout."""
+    """The commit of the ddad-lite checkout, with '+dirty' if it has local changes; outside a
+    git checkout (a copy of the tree sent to another machine) the commit named by the
+    environment variable DDAD_GIT_COMMIT, else None."""
+    named = os.environ.get("DDAD_GIT_COMMIT") or None
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SOURCE_ROOT, capture_output=True,
                              text=True, timeout=5).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                cwd=SOURCE_ROOT, capture_output=True, text=True, timeout=5).stdout
     except (OSError, subprocess.SubprocessError):
-        return None
-    return (sha + ("+dirty" if dirty.strip() else "")) if sha else None
+        return named
+    return (sha + ("+dirty" if dirty.strip() else "")) if sha else named
 
 
 def device_name(device) -> str | None:

@@ -93,3 +93,21 @@ def _as(kind, value):
             raise ValueError("not a dict")
         return value
     raise TypeError(f"unsupported setting type {kind!r}")
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text) -> float:
+    """Seconds from "90", "90s", "6m", "1.5h" (a number alone is seconds); a one-line
+    UserError for anything else or a negative duration."""
+    value = str(text).strip().lower()
+    unit = _UNITS.get(value[-1:], None) if value else None
+    try:
+        seconds = float(value[:-1] if unit else value) * (unit or 1.0)
+    except ValueError:
+        raise UserError(f"a duration is a number of seconds or one with s, m or h (90s, 6m, "
+                        f"1.5h), not {text!r}") from None
+    if seconds < 0 or seconds != seconds:
+        raise UserError(f"a duration must be >= 0, not {text!r}")
+    return seconds

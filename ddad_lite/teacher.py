@@ -38,11 +38,12 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, Subset, TensorDataset
+from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
 from .config import TeacherConfig
 from .data import dataset_info, get_dataset
+from .data.on_device import Augment, DeviceSplit, uint8_tensors
 from .data.validation import training_indices
 from .errors import UserError
 from .files import (
@@ -72,11 +73,17 @@ ARCHITECTURE_HINT = ("name the architecture it was saved from with distill --tea
                      "trained on with --dataset")
 
 
+# TeacherConfig fields added after the first cached teachers, with the value that means "as
+# before": a recipe that leaves them so keeps its cache key.
+LATER_FIELDS = {"eval_size": None, "val_size": 0, "val_seed": 0, "label_smoothing": 0.0,
+                "warmup": 0.15, "padding_mode": "zeros", "cutout": 0}
+
+
 def recipe_key(recipe: TeacherConfig) -> str:
     """A short hash of the recipe: the cache file name changes when the recipe does."""
     fields = dataclasses.asdict(recipe)
     # Fields added later leave earlier keys unchanged while unset.
-    for name, unset in (("eval_size", None), ("val_size", 0), ("val_seed", 0)):
+    for name, unset in LATER_FIELDS.items():
         if fields.get(name) == unset:
             fields.pop(name, None)
     blob = json.dumps(fields, sort_keys=True)
@@ -108,55 +115,56 @@ def build_teacher(recipe: TeacherConfig) -> nn.Module:
 
 def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progress=True,
                   num_workers: int = 0):
-    """Train a teacher from its recipe: SGD with Nesterov momentum and a one-cycle schedule on
-    the cross-entropy,
+    """Train a teacher from its recipe: SGD with Nesterov momentum and a one-cycle schedule
+    (the lr rises to `lr` over the first `warmup` share of the steps, then anneals) on the
+    cross-entropy with label smoothing e (`label_smoothing`, 0 by default),
 
-        L = mean over samples (over labelled pixels, for segmentation) of -log softmax(T(x))[y]
+        L = mean over samples (over labelled pixels, for segmentation) of
+            -sum_c q_c log softmax(T(x))_c,    q = (1 - e) onehot(y) + e / C
 
     where pixels labelled `ignore_index` (void) do not count. Only the train split, less its
     validation images (`recipe.val_size`, data/validation.py), trains (real
     datasets with their augmentation, e.g. CamVid's random crops and flips); the test split,
     or a fixed sample of `recipe.eval_size` of it, gives the score recorded with the teacher.
+    An in-memory classification split lives on the device and its batches are cut and
+    augmented there (data/on_device.py: crop with `padding_mode`, flip, `cutout`); any other
+    goes through a DataLoader with `num_workers`.
     Returns (model, top-1 accuracy) for classification, (model, mIoU) for segmentation.
     """
     info = dataset_info(recipe.dataset)
     if info.task not in ("classification", "segmentation"):
         raise UserError(f"no teacher recipe for {recipe.dataset!r} (task {info.task})")
+    device = torch.device(device)
     # Both splits are opened (and so checked) before any training: a damaged test file is
     # reported now, not after the minutes of training it would otherwise follow.
-    test = eval_loader(get_dataset(recipe.dataset, "test", data_root), size=recipe.eval_size)
+    test = eval_loader(get_dataset(recipe.dataset, "test", data_root), size=recipe.eval_size,
+                       device=device)
     torch.manual_seed(recipe.seed)
-    device = torch.device(device)
     train = get_dataset(recipe.dataset, "train", data_root, **_train_kwargs(info))
     keep = list(range(len(train)))
     if recipe.val_size:  # the validation split is held out (data/validation.py)
         keep = training_indices(len(train), size=recipe.val_size, seed=recipe.val_seed)
     if recipe.train_size is not None:
         keep = keep[:recipe.train_size]
-    if info.embedded and hasattr(train, "tensors"):  # in memory, no augmentation: fast batches
-        index = torch.as_tensor(keep, dtype=torch.long)
-        train = TensorDataset(*(t[index] for t in train.tensors()))
-    else:
-        train = Subset(train, keep)
-    loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True,
-                        drop_last=len(train) > recipe.batch_size, num_workers=num_workers,
-                        generator=torch.Generator().manual_seed(recipe.seed))
+    epochs_of, steps = _batches(recipe, Subset(train, keep), info, device, num_workers)
     memory_format = torch.channels_last if recipe.channels_last else torch.preserve_format
     amp = resolve_amp(recipe.amp, device)
     model = build_teacher(recipe).to(device, memory_format=memory_format)
+    fused = {"fused": True} if device.type == "cuda" else {}  # one kernel per step on a GPU
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
-                          weight_decay=recipe.weight_decay, nesterov=True)
+                          weight_decay=recipe.weight_decay, nesterov=True, **fused)
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=recipe.lr, total_steps=recipe.epochs * len(loader), pct_start=0.15)
+        opt, max_lr=recipe.lr, total_steps=recipe.epochs * steps, pct_start=recipe.warmup)
     ignore = info.ignore_index if info.ignore_index is not None else -100
-    bar = tqdm(total=recipe.epochs * len(loader), disable=not progress,
+    bar = tqdm(total=recipe.epochs * steps, disable=not progress,
                desc=f"teacher {recipe.model} on {recipe.dataset}", dynamic_ncols=True)
     model.train()
     for _ in range(recipe.epochs):
-        for x, y in loader:
+        for x, y in epochs_of():
             x, y = x.to(device, memory_format=memory_format), y.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                loss = nn.functional.cross_entropy(model(x), y, ignore_index=ignore)
+                loss = nn.functional.cross_entropy(model(x), y, ignore_index=ignore,
+                                                   label_smoothing=recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -168,6 +176,31 @@ def train_teacher(recipe: TeacherConfig, *, data_root=None, device="cpu", progre
     if info.task == "segmentation":
         return model, evaluate(model, test, info=info, device=device)["miou"]
     return model, accuracy(model, test, device=device)
+
+
+def _batches(recipe: TeacherConfig, train: Subset, info, device: torch.device,
+             num_workers: int):
+    """(a callable giving one epoch's batches, batches per epoch) for the teacher's training
+    split: on the device for an in-memory classification split (the same batches as the
+    DataLoader when nothing is augmented; data/on_device.py), else a shuffling DataLoader."""
+    order = torch.Generator().manual_seed(recipe.seed)
+    drop_last = len(train) > recipe.batch_size
+    steps = (len(train) // recipe.batch_size if drop_last
+             else -(-len(train) // recipe.batch_size))
+    found = uint8_tensors(train) if info.task == "classification" else None
+    if found is not None:
+        split = DeviceSplit.of(train, device)
+        augment = (Augment(padding=found[5], padding_mode=recipe.padding_mode,
+                           cutout=recipe.cutout) if found[4] else None)
+        draws = torch.Generator(device).manual_seed(recipe.seed)
+        return (lambda: split.epoch(recipe.batch_size, order=order, drop_last=drop_last,
+                                    augment=augment, generator=draws)), steps
+    if recipe.cutout or recipe.padding_mode != "zeros":
+        raise UserError(f"cutout and padding_mode apply to in-memory image classification; "
+                        f"{recipe.dataset} is read otherwise: leave them at 0 and 'zeros'")
+    loader = DataLoader(train, batch_size=recipe.batch_size, shuffle=True, drop_last=drop_last,
+                        num_workers=num_workers, generator=order)
+    return (lambda: loader), len(loader)
 
 
 def _train_kwargs(info):

@@ -45,12 +45,14 @@ import torch
 
 from ..checkpoint import check_resumable
 from ..config import DistillConfig
+from ..configure import make_config
 from ..data import get_dataset
 from ..data.validation import validation_split
 from ..distributed import check_world_size, ignore_sigterm, is_peer_failure, lost_peer_message
 from ..engine import Distiller, TrainingDiverged
 from ..errors import UserError
 from ..files import load_torch, save_json, save_torch
+from ..methods import build_method
 from ..metrics import evaluate, mean_logit_norm, selected_summary
 from ..provenance import provenance
 from ..reports.run_report import write_run_report
@@ -279,5 +281,24 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "amp_dtype": str(d.amp_dtype).removeprefix("torch.") if d.amp_dtype else None,
         **provenance(d.device),  # commit, device, versions, platform, date
         **d.method.run_metrics(d),  # e.g. the memory a replay VAE holds
+        # Where the loop ended: None when it ran its iterations, "time_limit" at a deadline.
+        "stopped_by": d.stopped_by,
+        "planned_iterations": cfg.iterations,
+        **synthetic_budget(d),
         "config": cfg.to_dict(),
     }
+
+
+def synthetic_budget(d: Distiller) -> dict:
+    """The synthetic images the student's method drew (the method's own count per iteration,
+    all ranks) and that count as a share of the dataset's `full` profile, which is DFAD's
+    schedule where the dataset is one of its benchmarks (CIFAR: 25,000 iterations of 6 x 256,
+    38.4 M images)."""
+    images = d.step * d.images_per_iteration * getattr(d.parallel, "world_size", 1)
+    try:
+        full = make_config(d.cfg.dataset, d.cfg.method, "full", data_root=d.cfg.data_root)
+        full_images = full.iterations * build_method(full).images_per_iteration()
+    except (UserError, TypeError, ValueError):  # e.g. a dataset without a full recipe
+        full_images = None
+    return {"synthetic_images": images, "full_profile_images": full_images,
+            "share_of_full_profile": round(images / full_images, 4) if full_images else None}
