@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast reproduce reproduce-smoke site figures notebooks lab lint bench clean-runs
+.PHONY: help venv test test-fast reproduce reproduce-smoke site figures notebooks lab lint bench gpu clean-runs
 
 help:
 	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
@@ -16,6 +16,7 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make lint       ruff over the package and tests"
 	@echo "make bench      throughput benchmark, engine vs the reference loop"
+	@echo "make gpu        CIFAR-10 teacher + DDAD student on one GPU in ~10 min (CIFAR10=zip)"
 
 venv: $(STAMP)
 
@@ -41,6 +42,13 @@ reproduce: venv
 
 reproduce-smoke: venv
 	$(BIN)/python -m ddad_lite reproduce --profile smoke
+
+# CIFAR-10 on one GPU in about ten minutes (docs/speed.md): the teacher, the bench and a DDAD
+# student under a deadline, into runs/gpu/DATE-TIME/ (8 small files). CIFAR10=path/to/archive
+# imports a local copy; without it the official archive is downloaded and verified once.
+gpu: venv
+	$(BIN)/python -m ddad_lite gpu-reproduce --out runs/gpu/$$(date +%Y%m%d-%H%M%S) --work runs/gpu/work \
+		$(if $(CIFAR10),--data $(CIFAR10))
 
 # Static HTML of the executed series, viewable from disk: open site/index.html.
 site: venv

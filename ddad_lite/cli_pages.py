@@ -116,7 +116,8 @@ def add_commands(sub) -> None:
     p = sub.add_parser("gpu-reproduce", help="CIFAR-10's teacher and DDAD student on one GPU "
                                              "in about ten minutes, measured (make gpu)")
     p.add_argument("--data", help="the dataset's archive or folder (e.g. cifar10-jpeg.zip); "
-                                  "not needed once prepared in the work folder")
+                                  "default: downloaded (once; a prepared copy in the work "
+                                  "folder is reused)")
     p.add_argument("--out", required=True, help="the results folder (8 small files)")
     p.add_argument("--work", help="prepared data, teacher cache and the run's folder "
                                   "(default: OUT-work)")

@@ -28,8 +28,8 @@ def results(tmp_path_factory):
     root = tmp_path_factory.mktemp("gpu")
     out = root / "results"
     done = run_torch_only("gpu-reproduce", "--dataset", "shapes", "--profile", "smoke",
-                          "--device", "cpu", "--budget", "40s", "--bench-iters", "2",
-                          "--out", str(out), cache=root / "cache")
+                          "--device", "cpu", "--budget", "5m", "--bench-iters", "2",
+                          "--set", "iterations=4", "--out", str(out), cache=root / "cache")
     return done, out, root
 
 
@@ -42,11 +42,11 @@ def test_gpu_reproduce_runs_every_phase_and_writes_eight_small_files(results):
     assert record["status"] == "finished"
     assert list(record["phases"]) == ["environment", "data", "bench", "teacher", "distill",
                                       "results"]
-    assert record["wall_seconds"] <= 40 + 15  # the budget, and the few seconds it may overrun
+    assert record["wall_seconds"] < 300
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["status"] == "finished" and metrics["student_acc"] is not None
-    assert metrics["iterations"] == record["headline"]["iterations"] >= 1
-    assert metrics["config"]["iterations"] == record["headline"]["planned_iterations"]
+    assert metrics["iterations"] == record["headline"]["iterations"] == 4  # --set: at most 4
+    assert metrics["config"]["iterations"] == record["headline"]["planned_iterations"] == 4
     assert metrics["synthetic_images"] == metrics["iterations"] * 3 * 32  # (k + 1) B, smoke
     bench_figures = json.loads((out / "bench.json").read_text())
     assert bench_figures["seconds_per_iteration"] > 0
@@ -85,6 +85,7 @@ def test_iterations_are_planned_to_fit_the_time_left():
     assert plan_iterations(cfg, seconds_left=110, seconds_per_iteration=0.05) == 2000
     assert plan_iterations(cfg, seconds_left=1, seconds_per_iteration=5) == 1
     assert plan_iterations(cfg, seconds_left=1e6, seconds_per_iteration=0.01) == 25000  # DFAD's
+    assert plan_iterations(cfg, seconds_left=110, seconds_per_iteration=0.05, at_most=7) == 7
 
 
 def test_a_run_that_reaches_its_time_limit_still_evaluates_and_snapshots_where_it_stopped(

@@ -14,8 +14,9 @@ The phases, each timed (`reproduction.json`, `phases`):
                measured bf16 matrix-product rate (bench.py)
   teacher      the profile's teacher recipe (the fast one for `gpu`), cached in the work folder
   distill      the method on the profile's schedule with `iterations` sized from the bench to
-               the time left, the lr milestones scaled with it, and `time_limit` as a deadline
-               behind that (the run still evaluates and writes everything if it is reached)
+               the time left (`--set iterations=N`: at most N), the lr milestones scaled
+               with it, and `time_limit` as a deadline behind that (the run still evaluates
+               and writes everything if it is reached)
   results      the results folder, small enough to send anywhere, never a checkpoint
 
 The results folder holds at most eight files, each far under 16 MiB:
@@ -36,6 +37,7 @@ and smaller settings (tests/test_gpu_reproduce.py): the path a GPU takes, only t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
@@ -53,12 +55,13 @@ import torch
 
 from ..bench import build_distiller, flop_figures
 from ..configure import check_device, make_config
-from ..data import dataset_info
+from ..data import dataset_info, get_dataset
 from ..data.prepare import prepare_dataset
 from ..errors import UserError
 from ..files import load_json, save_bytes, save_json
+from ..hardware import resolve_amp
 from ..provenance import provenance
-from ..teacher import load_or_train_teacher
+from ..teacher import build_teacher, load_or_train_teacher
 from .run import run_distillation
 
 RESULT_FILES = ("log.txt", "reproduction.json", "bench.json", "teacher.json", "metrics.json",
@@ -69,6 +72,8 @@ RESERVE_SECONDS = 25.0
 # The bench's seconds per iteration times this is what the sizing plans on: evaluations,
 # logging and snapshots add to the loop's own time.
 PLANNING_MARGIN = 1.1
+# The most of the budget the teacher's training may take; the recipe's epochs are cut to fit.
+TEACHER_SHARE = 0.35
 
 
 class Tee:
@@ -133,12 +138,13 @@ def _nvidia_smi() -> str | None:
     return found.stdout.strip() or None
 
 
-def plan_iterations(cfg, *, seconds_left: float, seconds_per_iteration: float) -> int:
+def plan_iterations(cfg, *, seconds_left: float, seconds_per_iteration: float,
+                    at_most: int | None = None) -> int:
     """The iterations that fit `seconds_left` at the bench's pace (with PLANNING_MARGIN), at
-    least 1 and at most the dataset's `full` profile's (DFAD's schedule)."""
+    least 1 and at most the dataset's `full` profile's (DFAD's schedule) or `at_most`."""
     fit = int(seconds_left / (seconds_per_iteration * PLANNING_MARGIN))
     full = make_config(cfg.dataset, cfg.method, "full", data_root=cfg.data_root).iterations
-    return max(1, min(fit, full))
+    return max(1, min(fit, full, at_most or full))
 
 
 def reproduce_on_gpu(*, out, data=None, work=None, dataset: str = "cifar10",
@@ -212,23 +218,13 @@ def _phases(record, *, out, work, data, dataset, method, profile, device, budget
 
     with _phase(record, "data", out):
         info = dataset_info(dataset)
-        if not info.embedded:
-            if data is None and not (work / "data" / dataset / "MANIFEST.json").is_file():
-                raise UserError(f"{dataset} is not prepared in {work / 'data'}; give --data "
-                                f"PATH (its archive or folder)")
+        if not info.embedded:  # without --data: downloaded and verified (data/prepare.py)
             prepare_dataset(dataset, source=None if data is None else str(data),
                             root=str(work / "data"), progress=False)
 
     with _phase(record, "bench", out):
         engine = build_distiller(cfg)
-        for _ in range(2):  # warm-up: cuDNN's autotuning, allocator, lazy initialisation
-            engine.train_iteration()
-        _synchronize(engine.device)
-        start = time.perf_counter()
-        for _ in range(bench_iters):
-            losses = engine.train_iteration()
-        float(losses["loss_S"])  # waits for the device
-        seconds = (time.perf_counter() - start) / bench_iters
+        seconds = _seconds_per_iteration(engine, warmup=2, iters=bench_iters)
         bench = {"setting": f"{dataset} {cfg.teacher} -> {cfg.student}, {method}",
                  "batch_size": cfg.batch_size, "student_steps": cfg.student_steps,
                  "amp_dtype": str(engine.amp_dtype).removeprefix("torch."),
@@ -236,21 +232,48 @@ def _phases(record, *, out, work, data, dataset, method, profile, device, budget
                  "seconds_per_iteration": seconds,
                  "images_per_second": engine.images_per_iteration / seconds,
                  **flop_figures(engine, seconds)}
-        engine.close()
-        del engine
+        _release(engine, device)
+        # What limits an iteration: half the batch (about as long: the host's launches, not
+        # the device's arithmetic) and the same batch without the BN hooks (DFAD's loop).
+        bench["variants"] = {}
+        for name, changes in (("half_batch", {"batch_size": max(1, cfg.batch_size // 2)}),
+                              ("dfad_same_batch", {"method": "dfad"})):
+            variant = make_config(dataset, changes.get("method", method), profile, **{
+                **overrides, **{k: v for k, v in changes.items() if k != "method"}})
+            engine = build_distiller(variant)
+            bench["variants"][name] = {
+                "batch_size": variant.batch_size, "method": variant.method,
+                "seconds_per_iteration": _seconds_per_iteration(engine, warmup=1, iters=3)}
+            _release(engine, device)
+        bench["teacher_step_seconds"] = _teacher_step_seconds(cfg.teacher_recipe, device)
         _free(device)
         save_json(out / "bench.json", bench)
         say(f"bench: {seconds * 1000:.1f} ms an iteration, "
             f"{bench['images_per_second']:.0f} synthetic images/s, "
             f"{_fmt(bench.get('achieved_tflops'))} TFLOP/s "
-            f"(bf16 matmul ceiling {_fmt(bench.get('matmul_bf16_tflops'))})")
+            f"(bf16 matmul ceiling {_fmt(bench.get('matmul_bf16_tflops'))}); "
+            + ", ".join(f"{k} {v['seconds_per_iteration'] * 1000:.1f} ms"
+                        for k, v in bench["variants"].items())
+            + f"; a teacher step {bench['teacher_step_seconds'] * 1000:.1f} ms")
 
     with _phase(record, "teacher", out):
-        teacher = load_or_train_teacher(cfg.teacher_recipe, cache_dir=work / "teachers",
+        recipe = cfg.teacher_recipe
+        steps = -(-_training_images(cfg) // recipe.batch_size)
+        epochs = plan_teacher_epochs(recipe, budget=budget, steps_per_epoch=steps,
+                                     step_seconds=bench["teacher_step_seconds"])
+        if epochs != recipe.epochs:
+            say(f"teacher: {recipe.epochs} epochs would take more than "
+                f"{TEACHER_SHARE:.0%} of the budget at the bench's pace; {epochs} instead")
+            recipe = dataclasses.replace(recipe, epochs=epochs)
+            overrides["teacher_recipe"] = {**overrides.get("teacher_recipe", {}),
+                                           "epochs": epochs}
+            cfg = make_config(dataset, method, profile, **overrides)
+        say(f"teacher {recipe.model}: {recipe.epochs} epochs of {steps} steps "
+            f"(about {recipe.epochs * steps * bench['teacher_step_seconds']:.0f} s)")
+        teacher = load_or_train_teacher(recipe, cache_dir=work / "teachers",
                                         data_root=cfg.data_root, device=device,
                                         progress=False)
         model, found = teacher
-        recipe = cfg.teacher_recipe
         trained = _training_images(cfg) * recipe.epochs
         teacher_record = {**{k: found[k] for k in ("accuracy", "sha256", "weights_sha256",
                                                    "trained_now", "train_seconds")},
@@ -270,8 +293,9 @@ def _phases(record, *, out, work, data, dataset, method, profile, device, budget
             raise UserError(f"no time left to distil within the budget of {budget:.0f} s "
                             f"(the teacher took {record['phases']['teacher']:.0f} s); give a "
                             "larger --budget")
-        iterations = plan_iterations(cfg, seconds_left=seconds_left,
-                                     seconds_per_iteration=bench["seconds_per_iteration"])
+        iterations = plan_iterations(  # --set iterations=N: at most N
+            cfg, seconds_left=seconds_left, seconds_per_iteration=bench["seconds_per_iteration"],
+            at_most=int(overrides["iterations"]) if "iterations" in overrides else None)
         run_cfg = make_config(dataset, method, profile, **{
             **overrides, "iterations": iterations,
             # The deadline behind the plan: the run's wall time includes loading the teacher.
@@ -307,24 +331,84 @@ def _phases(record, *, out, work, data, dataset, method, profile, device, budget
         say("headline: " + json.dumps(record["headline"]))
 
 
-def _training_images(cfg) -> int:
-    """The teacher's training images a epoch: the train split less validation and slice."""
-    from ..data import get_dataset
+def plan_teacher_epochs(recipe, *, budget: float, steps_per_epoch: int,
+                        step_seconds: float) -> int:
+    """The recipe's epochs, or fewer (at least 1) where they would take more than
+    TEACHER_SHARE of the budget at the bench's pace: the student needs the rest."""
+    affordable = int(TEACHER_SHARE * budget / (steps_per_epoch * step_seconds * PLANNING_MARGIN))
+    return max(1, min(recipe.epochs, affordable))
 
+
+def _seconds_per_iteration(engine, *, warmup: int, iters: int) -> float:
+    """Seconds per training iteration after `warmup` untimed ones (cuDNN's autotuning, the
+    allocator and lazy initialisation happen there), measured to the device's completion."""
+    for _ in range(warmup):
+        engine.train_iteration()
+    _synchronize(engine.device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        losses = engine.train_iteration()
+    float(losses["loss_S"])  # waits for the device
+    return (time.perf_counter() - start) / iters
+
+
+def _teacher_step_seconds(recipe, device, *, warmup: int = 3, iters: int = 5) -> float:
+    """Seconds of one training step of the teacher's recipe (model, batch, precision, layout)
+    on random images: the pace the teacher's epochs are planned with."""
+    device = torch.device(device)
+    info = dataset_info(recipe.dataset)
+    layout = torch.channels_last if recipe.channels_last else torch.preserve_format
+    model = build_teacher(recipe).to(device, memory_format=layout).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+    x = torch.randn(recipe.batch_size, info.channels, info.image_size, info.image_size,
+                    device=device).contiguous(memory_format=layout)
+    y = torch.randint(0, info.num_classes, (recipe.batch_size,), device=device)
+    amp = resolve_amp(recipe.amp, device)
+
+    def step():
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(warmup):
+        step()
+    _synchronize(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        loss = step()
+    float(loss.detach())
+    return (time.perf_counter() - start) / iters  # the model goes with this frame
+
+
+def _release(engine, device) -> None:
+    engine.close()
+    del engine
+    _free(device)
+
+
+def _training_images(cfg) -> int:
+    """The teacher's training images an epoch: the train split less validation and slice."""
     recipe = cfg.teacher_recipe
     n = len(get_dataset(cfg.dataset, "train", cfg.data_root)) - recipe.val_size
     return min(n, recipe.train_size) if recipe.train_size is not None else n
 
 
 def _print_progress(distiller, event: str) -> None:
-    if event == "eval":
-        last = distiller.history["eval"][-1]
-        train = distiller.history["train"][-1] if distiller.history["train"] else {}
-        say(f"iteration {distiller.step}/{distiller.cfg.iterations}: "
-            f"L_S {train.get('loss_S', math.nan):.4f}, L_G {train.get('loss_G', math.nan):.3f}, "
+    """One line per evaluation: the scores, the last logged losses and the wall time."""
+    if event != "eval":
+        return
+    last = distiller.history["eval"][-1]
+    line = (f"iteration {distiller.step}/{distiller.cfg.iterations}: "
             f"val {last.get('val_student_acc', math.nan):.4f}, "
-            f"test {last.get('student_acc', math.nan):.4f}, "
-            f"{distiller.elapsed_wall_seconds():.0f} s")
+            f"test {last.get('student_acc', math.nan):.4f}")
+    if distiller.history["train"]:
+        train = distiller.history["train"][-1]
+        line += (f"; at iteration {train['iteration']} L_S {train['loss_S']:.4f}, "
+                 f"L_G {train['loss_G']:.3f}")
+    say(f"{line}; {distiller.elapsed_wall_seconds():.0f} s")
 
 
 def _snapshot_png(snapshot: dict, info) -> bytes:
