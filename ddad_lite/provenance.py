@@ -48,10 +48,13 @@ def cpu_capability() -> str | None:
 
 
 def git_commit() -> str | None:
-    """The commit of the ddad-lite checkout, with '+dirty' if it has local changes; outside a
-    git checkout (a copy of the tree sent to another machine) the commit named by the
-    environment variable DDAD_GIT_COMMIT, else None."""
+    """The commit of the ddad-lite checkout, with '+dirty' if it has local changes, or None
+    outside a git checkout. The environment variable DDAD_GIT_COMMIT, when set, names it
+    instead: a copy of the tree sent to another machine may carry no .git, or a stale one
+    (the GPU run of docs/results/gpu-2026-12-04 recorded its copy's stale base commit)."""
     named = os.environ.get("DDAD_GIT_COMMIT") or None
+    if named:
+        return named
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SOURCE_ROOT, capture_output=True,
                              text=True, timeout=5).stdout.strip()
