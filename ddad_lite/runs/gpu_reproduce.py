@@ -60,6 +60,7 @@ from ..data.prepare import prepare_dataset
 from ..errors import UserError
 from ..files import load_json, save_bytes, save_json
 from ..hardware import resolve_amp
+from ..paths import SOURCE_ROOT
 from ..provenance import provenance
 from ..teacher import build_teacher, load_or_train_teacher
 from .run import run_distillation
@@ -432,6 +433,18 @@ def _fmt(value) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def read_results(out) -> dict:
-    """reproduction.json of a results folder (for the docs and tests)."""
-    return load_json(Path(out) / "reproduction.json", what="reproduction record")
+def shipped_gpu_runs() -> list[Path]:
+    """The GPU results that ship with the repository (docs/results/gpu-*), oldest first;
+    empty where the kit was installed without its repository (e.g. from a wheel)."""
+    return sorted((SOURCE_ROOT / "docs" / "results").glob("gpu-*/reproduction.json"))
+
+
+def read_gpu_run(folder) -> dict:
+    """A results folder as one dict: reproduction.json's record, with the run's `metrics`,
+    `history`, `bench` and `teacher` beside it (for notebook 04 and the docs)."""
+    folder = Path(folder)
+    record = load_json(folder / "reproduction.json", what="reproduction record")
+    for name in ("metrics", "history", "bench", "teacher"):
+        record[name] = load_json(folder / f"{name}.json", what=f"the run's {name}")
+    record["folder"] = folder
+    return record

@@ -103,10 +103,43 @@ print(f"{cfg.teacher} -> {cfg.student} on {dataset}, {cfg.iterations} iterations
 # (`device = "cuda"`, or `python -m ddad_lite distill --dataset cifar10 --profile full
 # --device cuda --amp`): 25,000 iterations of batch 256, each five student steps and one
 # generator step through both ResNets, after a 200-epoch teacher (or DFAD's published one via
-# `teacher_file`). Its GPU time is not measured here (no GPU was at hand); `docs/speed.md`
-# estimates it as 25,000 x the seconds per iteration that `python -m ddad_lite bench
-# --batch-size 256 --amp --device cuda` measures; on a CPU it would take weeks (about 16 days
-# from that page's one-core measurement).
+# `teacher_file`). Its time is 25,000 x the seconds per iteration that `python -m ddad_lite
+# bench --setting cifar10-r34-r18-ddad --batch-size 256 --amp --device cuda` measures
+# (`docs/speed.md`); on a CPU it would take weeks.
+#
+# ## A GPU run: ten minutes on one H200
+#
+# `python -m ddad_lite gpu-reproduce --data cifar10-jpeg.zip --out DIR` (the `gpu` profile)
+# trains the ResNet-34-8x teacher with a fast recipe and distils the ResNet-18-8x student with
+# DDAD under a deadline, in one command. Its first run ships with the repository
+# (`docs/results/gpu-*`); the cell below draws its curves and prints its figures, whatever
+# this notebook runs on. It is a GPU run made by that command, not a run of this notebook.
+
+# %%
+from ddad_lite.runs.gpu_reproduce import read_gpu_run, shipped_gpu_runs
+
+gpu_runs = shipped_gpu_runs()
+if gpu_runs:
+    gpu = read_gpu_run(gpu_runs[-1].parent)
+    env, m = gpu["environment"], gpu["metrics"]
+    print(f"{gpu['folder'].name}: {env['gpu_name']}, torch {env['torch_version']}, "
+          f"{gpu['gpu_minutes']} GPU minutes in all (phases, s: {gpu['phases']})")
+    print(f"teacher {m['teacher']}: {gpu['teacher']['accuracy']:.4f} after "
+          f"{gpu['teacher']['epochs']} epochs ({gpu['teacher']['train_seconds']:.0f} s)")
+    print(f"student {m['student']} (DDAD): final {m['student_acc']:.4f}, mean "
+          f"{m['mean_student_acc']:.4f}, best {m['best_student_acc']:.4f} (chosen on "
+          f"validation), after {m['iterations']} of {m['planned_iterations']} planned "
+          f"iterations (stopped by: {m['stopped_by'] or 'the end of its schedule'}), "
+          f"{m['synthetic_images'] / 1e6:.1f} M synthetic images, "
+          f"{m['share_of_full_profile']:.1%} of DFAD's")
+    display(viz.history_figure(gpu["history"], teacher_score=m["teacher_acc"],
+                               title=f"GPU run {gpu['folder'].name}: DDAD on CIFAR-10, "
+                                     f"made by gpu-reproduce (not by this notebook)"))
+else:
+    print("The GPU results ship with the repository (docs/results/gpu-*); this installation "
+          "has none. Clone the repository to see them.")
+
+# %% [markdown]
 #
 # ## The teacher
 #
