@@ -4,7 +4,9 @@ A VGG-like stack of [conv 3x3 - BN - ReLU] x 2 per stage, max-pool between stage
 average pool and a linear head. `convnet_teacher` is four times wider than
 `convnet_student`, so distillation has a real gap in capacity to bridge; `*_half` are the
 same pair at half width (the `shapes` recipe's). `bn=False` drops the BatchNorms (the convs
-then have biases): a BN-free teacher, as DFAD's protocol uses on MNIST, for comparison.
+then have biases, Kaiming-normal fan-in weights and zero biases: the 6-conv stack at torch's
+default init stayed at chance in the shapes teacher recipe): a BN-free teacher, as DFAD's
+protocol uses on MNIST, for comparison.
 """
 
 import torch
@@ -27,6 +29,11 @@ class ConvNet(nn.Module):
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(cin, num_classes)
         self.num_features = cin
+        if not bn:  # a plain stack at torch's default init does not train (README, shapes)
+            for m in self.features:
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                    nn.init.zeros_(m.bias)
 
     def forward_features(self, x):
         return torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1)
