@@ -51,6 +51,8 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
     def apply(layer: dict, *, strict: bool) -> None:
         for key, value in layer.items():
             if key == "teacher_recipe":
+                if isinstance(value, str):  # --set 'teacher_recipe={"epochs": 10}'
+                    value = coerce(key, value, dict)
                 teacher.update(_typed(value, TEACHER_FIELDS, "teacher_recipe"))
             elif key == "method_settings":
                 for part, values in value.items():
