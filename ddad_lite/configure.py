@@ -154,6 +154,9 @@ def _check_ranges(cfg: DistillConfig) -> None:
     if not all(0 < f <= 1 for f in cfg.lr_milestones):
         raise UserError(f"lr_milestones are fractions of the iterations in (0, 1], not "
                         f"{cfg.lr_milestones}")
+    if list(cfg.lr_milestones) != sorted(set(cfg.lr_milestones)):
+        raise UserError(f"lr_milestones must increase (each a later fraction of the "
+                        f"iterations), not {cfg.lr_milestones}")
 
 
 def check_device(device: str) -> None:

@@ -123,7 +123,8 @@ class Method:
         return engine.default_iteration()
 
     def images_per_iteration(self) -> int:
-        """Synthetic images drawn per iteration (for throughput figures)."""
+        """Images the iteration's steps pass through the models, a batch counted once per step
+        (metrics.json's `images_per_second`): k student batches and one generator batch."""
         return (self.cfg.student_steps + 1) * self.cfg.batch_size
 
     # ---- the student step ----------------------------------------------------------------

@@ -251,6 +251,10 @@ class DeepInversion(HooksTeacherBN, Method):
             self._new_batch()
         return loss.detach(), {k: v.detach() for k, v in logs.items()}
 
+    def images_per_iteration(self) -> int:
+        """The current batch through T `pixel_steps` times, then k student batches."""
+        return (self.settings.pixel_steps + self.cfg.student_steps) * self.cfg.batch_size
+
     # ---- the student step: a batch from the pool -----------------------------------------
     def student_batch(self, engine):
         candidates = self.pool + [self.x.detach()]

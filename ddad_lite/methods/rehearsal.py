@@ -101,7 +101,9 @@ class Rehearsal(Method):
         return {"loss_S": loss_S, "loss_G": loss_G, **parts}
 
     def images_per_iteration(self) -> int:
-        return self.base.images_per_iteration()
+        """The wrapped method's, plus the replayed samples of each of the k student batches
+        (counted from the first iteration: `replay_warmup` > 0 overcounts its warm-up)."""
+        return self.base.images_per_iteration() + self.cfg.student_steps * self.replay_size
 
     def history_records(self) -> dict:
         return self.base.history_records()

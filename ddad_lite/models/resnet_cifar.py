@@ -5,13 +5,22 @@ in DFAD (Fang et al., 2019): a 3x3 stem with no max-pool, stages of strides 1-2-
 average pool. Parameter names (`conv1`, `bn1`, `layer1..4`, `linear`, blocks with `shortcut`)
 match the teachers published with DFAD, so `cifar10-resnet34_8x.pt` state dicts load as they
 are.
+
+`init="torch"` (the default) keeps torch's default initialisation (Kaiming-uniform with
+a = sqrt(5): std about 0.024 for a 3x3 64->64 conv); `init="kaiming"` is DFAD's
+(network/resnet_8x.py, lines 73-78): every conv Kaiming-normal with mode fan_out for ReLU,
+std sqrt(2 / (out_channels x kh x kw)), about 0.059 for the same conv; BatchNorm weight 1 and
+bias 0; the linear head keeps torch's default. The CIFAR `full` recipes ask for DFAD's.
 """
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..errors import UserError
 from . import register
+
+INITS = ("torch", "kaiming")
 
 
 class BasicBlock(nn.Module):
@@ -35,7 +44,7 @@ class BasicBlock(nn.Module):
 
 
 class ResNetCifar(nn.Module):
-    def __init__(self, num_blocks, *, num_classes=10, channels=3):
+    def __init__(self, num_blocks, *, num_classes=10, channels=3, init="torch"):
         super().__init__()
         self.in_planes = 64
         self.conv1 = nn.Conv2d(channels, 64, 3, 1, 1, bias=False)
@@ -46,6 +55,15 @@ class ResNetCifar(nn.Module):
         self.layer4 = self._make_layer(512, num_blocks[3], 2)
         self.linear = nn.Linear(512 * BasicBlock.expansion, num_classes)
         self.num_features = 512 * BasicBlock.expansion
+        if init not in INITS:
+            raise UserError(f"init must be one of {INITS}, not {init!r}")
+        if init == "kaiming":
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.ones_(m.weight)
+                    nn.init.zeros_(m.bias)
 
     def _make_layer(self, planes, n, stride):
         layers = []
@@ -68,10 +86,10 @@ class ResNetCifar(nn.Module):
 
 
 @register
-def resnet18_8x(*, num_classes=10, channels=3):
-    return ResNetCifar([2, 2, 2, 2], num_classes=num_classes, channels=channels)
+def resnet18_8x(*, num_classes=10, channels=3, init="torch"):
+    return ResNetCifar([2, 2, 2, 2], num_classes=num_classes, channels=channels, init=init)
 
 
 @register
-def resnet34_8x(*, num_classes=10, channels=3):
-    return ResNetCifar([3, 4, 6, 3], num_classes=num_classes, channels=channels)
+def resnet34_8x(*, num_classes=10, channels=3, init="torch"):
+    return ResNetCifar([3, 4, 6, 3], num_classes=num_classes, channels=channels, init=init)

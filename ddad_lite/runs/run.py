@@ -226,7 +226,9 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
     summary = selected_summary(test, val if len(val) == len(test) else None)
     best_at = summary["best_index"]
     world_size = getattr(d.parallel, "world_size", 1)  # data parallel: N x the batch
-    images = d.step * (cfg.student_steps + 1) * cfg.batch_size * world_size
+    # The method's own count: (k + 1) B for the default loop, B for DAFL's joint loop, k B
+    # for the bounds (methods/*.py, `images_per_iteration`).
+    images = d.step * d.images_per_iteration * world_size
     entropies = [s["teacher_class_entropy"] for s in d.snapshots]
     effective = [s.get("teacher_effective_classes") for s in d.snapshots]
     teacher_score = None
