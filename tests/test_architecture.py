@@ -71,8 +71,3 @@ def test_the_rule_checker_sees_function_level_and_relative_imports(tmp_path):
     found = imports_of(source)
     assert "ddad_lite.methods" in found and "ddad_lite.config" in found
 
-
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_modules_hold_one_idea(path):
-    lines = len(path.read_text().splitlines())
-    assert lines <= 320, f"{path.relative_to(PACKAGE.parent)} has {lines} lines: split it"

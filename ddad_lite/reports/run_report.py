@@ -105,3 +105,10 @@ def write_run_report(run_dir) -> Path:
     save_bytes(out / "report.png", png)
     save_text(out / "report.html", page.html_page(title, parts))
     return out / "report.html"
+
+
+def snapshot_png(snapshot: dict, class_names=()) -> bytes:
+    """One snapshot's images (G(fixed z) with T's and S's predictions) as PNG bytes."""
+    from ..viz.images import snapshot_figure
+
+    return page.png_bytes(snapshot_figure(snapshot, class_names=class_names), dpi=90)

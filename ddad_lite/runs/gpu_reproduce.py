@@ -62,6 +62,7 @@ from ..files import load_json, save_bytes, save_json
 from ..hardware import resolve_amp
 from ..paths import SOURCE_ROOT
 from ..provenance import provenance
+from ..reports.run_report import snapshot_png
 from ..teacher import build_teacher, load_or_train_teacher
 from .run import run_distillation
 
@@ -313,7 +314,7 @@ def _phases(record, *, out, work, data, dataset, method, profile, device, budget
             shutil.copyfile(run_dir / name, out / name)
         snapshots = torch.load(run_dir / "snapshots.pt", weights_only=False)
         if snapshots:
-            save_bytes(out / "snapshots.png", _snapshot_png(snapshots[-1], info))
+            save_bytes(out / "snapshots.png", snapshot_png(snapshots[-1], info.class_names))
         key = "student_acc"
         record["headline"] = {
             "teacher_acc": metrics.get("teacher_acc"),
@@ -410,13 +411,6 @@ def _print_progress(distiller, event: str) -> None:
         line += (f"; at iteration {train['iteration']} L_S {train['loss_S']:.4f}, "
                  f"L_G {train['loss_G']:.3f}")
     say(f"{line}; {distiller.elapsed_wall_seconds():.0f} s")
-
-
-def _snapshot_png(snapshot: dict, info) -> bytes:
-    from ..reports.page import png_bytes
-    from ..viz.images import snapshot_figure
-
-    return png_bytes(snapshot_figure(snapshot, class_names=info.class_names), dpi=90)
 
 
 def _synchronize(device) -> None:
