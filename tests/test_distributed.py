@@ -77,15 +77,6 @@ def rank_worker(rank: int, port: int, payload: str, out: str):
         dist.destroy_process_group()
 
 
-@pytest.fixture
-def float64():
-    """Models built inside the test (T, S, G, z) in float64; the default dtype restored after."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(before)
-
-
 # The claim is mathematical (the same objective and gradient), so both sides run in float64:
 # in float32 the two reduction orders (one batch of 8 vs two of 4 summed over ranks) differ by
 # kernel rounding, which depends on the CPU's kernels (AVX512-BF16 machines exceeded 1e-5).
