@@ -5,11 +5,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast reproduce reproduce-smoke site figures notebooks lab lint bench gpu clean-runs
+.PHONY: help venv test test-fast test-kernels reproduce reproduce-smoke site figures notebooks lab lint bench gpu clean-runs
 
 help:
 	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
 	@echo "make test       run the test suite (includes the smoke notebook series)"
+	@echo "make test-kernels  the equivalence tests under other CPU kernels and thread counts"
 	@echo "make site       the executed series (runs/quick, after make reproduce) as HTML in site/"
 	@echo "make figures    the README's figures (docs/figures/*.png) from a short real run"
 	@echo "make notebooks  rebuild notebooks/NN_*.ipynb from their scripts in notebooks/src/"
@@ -36,6 +37,11 @@ test: venv
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not slow"
+
+# The equivalence tests under other CPU kernels and thread counts (ATEN_CPU_CAPABILITY,
+# ONEDNN_MAX_CPU_ISA, OMP_NUM_THREADS): a table of pass/fail, one column per setting.
+test-kernels: venv
+	$(BIN)/python tests/kernel_matrix.py
 
 reproduce: venv
 	$(BIN)/python -m ddad_lite reproduce --profile quick

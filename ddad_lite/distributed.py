@@ -38,7 +38,7 @@ import torch.distributed as dist
 import torch.nn as nn
 
 from .errors import UserError
-from .losses import global_moments
+from .losses import fp32_or_wider, global_moments
 
 # Rank r's z stream is seeded with seed + Z_SEED_STRIDE * r (rank 0: the single-process one).
 Z_SEED_STRIDE = 1_000_003
@@ -89,7 +89,8 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
             return super().forward(x)
         dims = [0, *range(2, x.dim())]
         shape = [1, -1] + [1] * (x.dim() - 2)
-        mean, var = global_moments(x.float(), dims, self.running_mean.detach().float(),
+        wide = fp32_or_wider(x)
+        mean, var = global_moments(wide, dims, self.running_mean.detach().to(wide.dtype),
                                    self.reduce)
         var = var.clamp_min(0)
         n = x.numel() / x.shape[1] * _world_size()
@@ -100,9 +101,9 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
             self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), momentum)
             unbiased = var.detach() * n / max(n - 1, 1)
             self.running_var.lerp_(unbiased.to(self.running_var.dtype), momentum)
-        y = (x.float() - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        y = (wide - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
         if self.affine:
-            y = y * self.weight.float().view(shape) + self.bias.float().view(shape)
+            y = y * self.weight.to(wide.dtype).view(shape) + self.bias.to(wide.dtype).view(shape)
         return y.to(x.dtype)
 
 

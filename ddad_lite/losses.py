@@ -46,6 +46,12 @@ import torch.nn.functional as F
 from .errors import unknown_name
 
 
+def fp32_or_wider(t: torch.Tensor) -> torch.Tensor:
+    """`t` in fp32, or as it is when wider (fp64): `.float()` that never narrows a float64
+    computation (the equivalence tests run in float64)."""
+    return t if t.dtype == torch.float64 else t.float()
+
+
 class BNStatsHook:
     """Forward hook on one BatchNorm layer: R_l for the latest batch through it.
 
@@ -68,15 +74,15 @@ class BNStatsHook:
         a = inputs[0]
         dims = [0] + list(range(2, a.dim()))  # N and spatial dimensions
         # Statistics in fp32 even under autocast: variances of bf16 activations are too coarse.
-        a = a.float()
+        a = fp32_or_wider(a)
         if self.reduce is None:
             mean = a.mean(dim=dims)
             var = a.var(dim=dims, unbiased=False)
         else:
-            mean, var = global_moments(a, dims, module.running_mean.float(), self.reduce)
+            mean, var = global_moments(a, dims, module.running_mean.to(a.dtype), self.reduce)
         self.mean, self.var = mean, var
-        self.loss = (torch.linalg.vector_norm(mean - module.running_mean.float())
-                     + torch.linalg.vector_norm(var - module.running_var.float()))
+        self.loss = (torch.linalg.vector_norm(mean - module.running_mean.to(a.dtype))
+                     + torch.linalg.vector_norm(var - module.running_var.to(a.dtype)))
 
     def remove(self):
         self._handle.remove()
@@ -172,7 +178,7 @@ def class_balance_loss(t: torch.Tensor, *, log_base: float = math.e,
     the log (DAFL's code does not clamp: a class whose mean probability underflows to 0 gives
     NaN there). With `reduce`, p_bar is the mean over the global batch (module doc).
     """
-    p = F.softmax(t.float(), dim=1)
+    p = F.softmax(fp32_or_wider(t), dim=1)
     per_class = p.transpose(0, 1).reshape(p.shape[1], -1)
     if reduce is None:
         p_bar = per_class.mean(1)

@@ -16,8 +16,10 @@ from ddad_lite.teacher import load_or_train_teacher
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
-# Tests share the machine's cores with nothing else in CI; keep thread counts predictable.
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# Tests share the machine's cores with nothing else in CI; keep thread counts predictable
+# (an explicit OMP_NUM_THREADS wins: tests/kernel_matrix.py runs the suite under 1 and 2).
+if not os.environ.get("OMP_NUM_THREADS"):
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +39,26 @@ def smoke_config(method="ddad", **overrides):
     """The smoke profile on shapes with progress bars off."""
     overrides.setdefault("progress", False)
     return make_config("shapes", method, "smoke", **overrides)
+
+
+@pytest.fixture
+def float64():
+    """Tensors and modules the test builds are float64 (the default dtype, restored after):
+    for equivalence tests, whose claim is the mathematics, not one CPU's float32 rounding."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
+def float64_close(found, expected, *, scale=None, rel=1e-12, msg=None):
+    """found == expected to float64 rounding: |found - expected| <= rel * scale elementwise,
+    `scale` the largest |expected| (by default). float64's unit roundoff is 1.1e-16; sums over
+    the n <= 10^4 terms of these tests' reductions and a few layers of depth grow it to at most
+    ~1e-13 of the largest value, so 1e-12 leaves a margin while a wrong term (order 1) fails."""
+    assert found.dtype == expected.dtype == torch.float64, (found.dtype, expected.dtype)
+    scale = float(expected.abs().max()) if scale is None else scale
+    torch.testing.assert_close(found, expected, rtol=0, atol=rel * scale, msg=msg)
 
 
 class RecordingDataset(Dataset):

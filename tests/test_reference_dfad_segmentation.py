@@ -18,6 +18,7 @@ and BN buffers) after one iteration, from the same initial models and the same z
 
 import copy
 
+import pytest
 import torch
 
 from ddad_lite.configure import make_config
@@ -75,6 +76,8 @@ def reference_iteration(T, S, G, cfg):
     return loss_S.detach(), loss_G.detach()
 
 
+@pytest.mark.usefixtures("float64")  # the same math on both sides: float64, so that the
+# default tolerances (1e-7) sit ~1e8 float64 roundings above any kernel's order of sums
 def test_one_dfad_segmentation_iteration_matches_the_reference():
     cfg = tiny_config()
     assert (cfg.settings_of("dfad")["discrepancy"], cfg.settings_of("dfad")

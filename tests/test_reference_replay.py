@@ -265,6 +265,8 @@ def test_buffer_and_replay_resume_from_a_checkpoint_exactly(method, tmp_path):
     resumed = replay_distiller(method, tiny=False, **overrides)
     resumed.load_state_dict(torch.load(tmp_path / "ckpt.pt", weights_only=True))
     resumed.fit()
+    # Exact on purpose: the same kernels in the same order, one process and dtype; a resume
+    # that restores the buffer/VAE and every RNG is bitwise the uninterrupted run.
     for a, b in zip(whole.S.state_dict().values(), resumed.S.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     if method.endswith("buffer"):

@@ -157,6 +157,8 @@ def assert_same_state(kit_model, ref_model, *, adam_lr=None, grads=True):
     ("dfad", {}, 0.0, 1.0),
     ("bn_only", dict(bn=0.5), 0.5, 0.0),
 ])
+@pytest.mark.usefixtures("float64")  # the same math on both sides: float64, so that the
+# default tolerances (1e-7) sit ~1e8 float64 roundings above any kernel's order of sums
 def test_one_alternate_iteration_matches_the_public_loop(method, settings, alpha, beta):
     cfg = kit_config("shapes", method, student="ref_tiny_student", generator="generator_a",
                      student_steps=3, discrepancy="l1", lr_generator=1e-2, **settings)
@@ -218,6 +220,8 @@ def reference_dafl(cfg, T, S, G, *, oh, a, ie):
     ("mnist", (1.0, 0.1, 5.0), 1, 10),  # DAFL-train.py's defaults; S Adam 2e-3, G Adam 0.2
     ("cifar100", (0.5, 0.1, 20.0), 3, 100),  # README's CIFAR-100 command; S SGD 0.1, G 0.02
 ])
+@pytest.mark.usefixtures("float64")  # the same math on both sides: float64, so that the
+# default tolerances (1e-7) sit ~1e8 float64 roundings above any kernel's order of sums
 def test_one_dafl_iteration_matches_dafl_train(dataset, weights, channels, classes):
     cfg = kit_config(dataset, "dafl", student="lenet5_half", generator="generator_dafl")
     settings = cfg.method_settings["dafl"]

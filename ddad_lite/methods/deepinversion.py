@@ -51,6 +51,7 @@ import torch.nn.functional as F
 from ..config import DistillConfig
 from ..data import dataset_info
 from ..errors import UserError
+from ..losses import fp32_or_wider
 from .base import HooksTeacherBN, KDSettings, Method, no_param_grad
 
 L2_NORMS = ("batch", "image")
@@ -129,8 +130,8 @@ def image_norm(x: torch.Tensor, kind: str = "batch") -> torch.Tensor:
 
 def competition_loss(s: torch.Tensor, t: torch.Tensor, temperature: float = 3.0):
     """Adaptive DeepInversion's 1 - JS(P, Q), P, Q, M clamped to [0.01, 0.99] (see above)."""
-    p = F.softmax(s.float() / temperature, dim=1)
-    q = F.softmax(t.float() / temperature, dim=1)
+    p = F.softmax(fp32_or_wider(s) / temperature, dim=1)
+    q = F.softmax(fp32_or_wider(t) / temperature, dim=1)
     m = (0.5 * (p + q)).clamp(0.01, 0.99)
     p, q = p.clamp(0.01, 0.99), q.clamp(0.01, 0.99)
     kl_p = (m * (m.log() - p.log())).sum() / len(s)  # KL(M || P), batch mean
@@ -211,7 +212,7 @@ class DeepInversion(HooksTeacherBN, Method):
         with engine.autocast(), self.bn.recording():
             t = engine.T(x_jit)  # BN hooks record the statistics of x~
             loss_bn = self.bn_loss()
-        t = t.float()
+        t = fp32_or_wider(t)
         loss_ce = F.cross_entropy(t, self.y)
         tv1, tv2 = total_variation(x_jit)
         loss_l2 = image_norm(x_jit, w.l2_norm)
