@@ -7,7 +7,7 @@
 On a CPU, a run is bit for bit the same only with the same torch threads and the same kernel
 family (`cpu_capability`, e.g. AVX2 or AVX512): both change the order of floating-point sums,
 and a GAN-like loop amplifies such last-digit differences within a few hundred iterations
-(README, "Reproducibility"). Both are recorded so that two results can be told apart.
+(docs/results.md, "Reproducibility"). Both are recorded so that two results can be told apart.
 
 Recorded beside every result: in a run's metrics.json (`runs.run.collect_metrics`) and in the
 notebook series' results.json (`runner.reproduce`).

@@ -271,7 +271,7 @@ def collect_metrics(d: Distiller, teacher_record: dict, *, wall_seconds: float) 
         "teacher_class_entropy_final": entropies[-1] if entropies else None,
         "teacher_effective_classes_final": effective[-1] if effective else None,
         # T's logit scale on G's last snapshot and on real test images: an adversarial L1
-        # generator can win by inflating T's logits (README, DFAD on shapes).
+        # generator can win by inflating T's logits (docs/results.md, DFAD on shapes).
         "teacher_logit_norm_final": (d.snapshots[-1].get("teacher_logit_norm")
                                      if d.snapshots else None),
         "teacher_logit_norm_real": (mean_logit_norm(d.T, d.eval_loader, device=d.device)

@@ -229,7 +229,7 @@ display(Markdown(
 # are far from converged: on a clean clone DDAD ended at 0.415 ± 0.099 over seeds 0, 1, 2
 # (0.319, 0.516, 0.409), between the upper bound's 0.947 and the lower bound's 0.100, with
 # spreads wider than the gaps between methods below. The CLI's `quick` recipe (600 iterations
-# of batch 64, about 4 minutes a run on 2 cores) reaches about 0.91 (README); compare methods
+# of batch 64, about 4 minutes a run on 2 cores) reaches about 0.91 (docs/results.md); compare methods
 # there, over seeds, before drawing conclusions. Near convergence DDAD takes about 800
 # iterations of batch 64 per seed (seed 0: 0.926 with this student, 0.972 with a student as wide
 # as the teacher), about 4.5 minutes each on 2 cores: three seeds do not fit this series' CPU
@@ -319,7 +319,7 @@ print(f"key figures written to {path}")
 #   evaluation chosen on the validation split; the footnote names what chose it).
 # - The ablation runs on `ablation_seeds` (one seed by default), so it shows what each term
 #   does in that run, not a ranking. What control runs showed for DFAD on `shapes` (the
-#   README's table, seed 0, the CLI's `quick` recipe): at 600 iterations its generator makes
+#   table in docs/results.md, seed 0, the CLI's `quick` recipe): at 600 iterations its generator makes
 #   images of about one class on which T's logits are twice their real size (maximising an L1
 #   distance of logits pays most where they are largest, so G can win by inflating them), and
 #   the student ends at 0.52; given 2,000 iterations the same generator escapes, with one

@@ -11,8 +11,8 @@
 #
 # **How long:** with CIFAR-10 prepared, `quick` runs the `cifar10` recipe's CPU-sized pair (a
 # VGG-like convnet teacher, 5 epochs, about 10 minutes on 2 CPU cores; a 4x narrower student;
-# DDAD for 400 iterations of batch 64 with k = 5, about 11 minutes more: README, "What we
-# measured"), about 20 minutes in all, the teacher cached afterwards. `full` is DFAD's protocol,
+# DDAD for 400 iterations of batch 64 with k = 5, about 11 minutes more: docs/results.md,
+# "CIFAR-10 on a CPU"), about 20 minutes in all, the teacher cached afterwards. `full` is DFAD's protocol,
 # ResNet-34-8x -> ResNet-18-8x, a GPU's work (see "The full profile" below). Without the data
 # the notebook says how to prepare it and runs on the embedded `shapes` dataset instead:
 # `smoke` about 10 s, `quick` seconds after notebook 03 (whose DDAD run it reads back), about

@@ -235,7 +235,7 @@ context = dict(profile=profile, device=device, out_dir=out_dir, seeds=seeds, cac
 # %% [markdown]
 # **1.** Set `base_method = "dfad"` (no BN term). At this short budget on `shapes` its generator
 # first inflates the teacher's logits on images of about one class and its student stays low
-# (it needs about 2,000 iterations to escape; README): can replay help a student that has
+# (it needs about 2,000 iterations to escape; docs/results.md): can replay help a student that has
 # learnt little to forget? *Answer:* `{"dfad": final accuracy, "dfad+replay": final
 # accuracy}` (seed 0).
 

@@ -144,7 +144,7 @@ if control:
                                          num_classes=dataset_info(cfg.dataset).num_classes))
 
 # %% [markdown]
-# How to read it. For DFAD the README's control runs measured the cause at this kind of
+# How to read it. For DFAD the control runs of docs/results.md measured the cause at this kind of
 # budget: its generator inflates T's logits (twice their size on real shapes at 600
 # iterations) on images of about one class, where an L1 disagreement pays most; given 2,000
 # iterations it escapes (student 0.96, T's logits at their real scale). DAFL's generator has an
@@ -155,7 +155,7 @@ if control:
 # measured** here: plausible suspects are its joint loop (one student step per generated batch,
 # so the short budget shows the student fewer images), its weights (DAFL's MNIST values, not
 # tuned on `shapes`) and priors that say nothing about what the teacher's training images
-# looked like, but none of these was tested. On CIFAR-10 (README, `quick`) DAFL's student does
+# looked like, but none of these was tested. On CIFAR-10 (docs/results.md, `quick`) DAFL's student does
 # learn (0.364 final against DDAD's 0.489) with 8.3 effective classes.
 
 # %% [markdown]
@@ -170,7 +170,7 @@ if control:
 #   `adv_fc` and `+replay` train an extra network.
 # - On `shapes`, the methods whose generator has no BN term (`dfad`, `dafl`) stay low at this
 #   short budget. For DFAD control runs showed why, and that a longer run escapes (notebook 03's summary,
-#   the README): its generator first inflates the teacher's logits on images of a few classes,
+#   docs/results.md): its generator first inflates the teacher's logits on images of a few classes,
 #   and needs about 2,000 iterations to escape. For DAFL the control above measures the same two
 #   quantities; beyond them, the cause of its failure is
 #   not measured. DeepInversion matches BN statistics too, but optimises each batch from
