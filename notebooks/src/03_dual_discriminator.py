@@ -107,7 +107,11 @@ print(f"teacher accuracy {record['accuracy']:.1%}; budget {budget}")
 # $\beta$ as the settings `bn` and `adversarial` (DDAD, DFAD and BN-only are rows of settings
 # in `ddad_lite/methods/__init__.py`); the loop around them is the engine's
 # (`ddad_lite/engine.py`). The methods, their objectives and the
-# settings their authors published are summarised in `docs/reference.md`.
+# settings their authors published are summarised in `docs/reference.md`. For DDAD there are
+# none to read: it has no public code and only its abstract is public, which names the two
+# discriminators but not this form of $L_G$, nor $\alpha$, $\beta$, $D$ or $k$. The form, the
+# defaults $\alpha = \beta = 1$, $D$ = L1 and DFAD's $k$ are **the kit's reconstruction**
+# (`docs/fidelity.md`, "DDAD", says what chose each).
 #
 # Setting $\beta = 0$ gives **BN-only** (images like the data, but not aimed at the student);
 # $\alpha = 0$ gives **DFAD** (adversarial only: images aimed at the student, but free to drift
