@@ -43,9 +43,14 @@
 # **Data-free KD** makes the inputs instead: a **generator** $G$ maps noise $z \sim \mathcal N(0, I)$
 # to images $x = G(z)$, trained so that the images are useful for the transfer. Real data is only
 # used to *measure* the student, never to train it. The next notebooks build the DDAD objective
-# for $G$ step by step:
+# for $G$ step by step, in the kit's form:
 #
 # $$L_G = \alpha\, L_{BN}(T, x) - \beta\, D(S(x), T(x)), \qquad L_S = D(S(x), T(x)).$$
+#
+# DDAD has no public code and only its abstract is public: it names the two discriminators (the
+# teacher's BN statistics and the student's disagreement) but not this formula, nor $\alpha$,
+# $\beta$, $D$ or the number $k$ of student steps per generator step. These are **the kit's
+# reconstruction**; `docs/fidelity.md` says what chose each.
 #
 # **Where the methods come from** (each a lesson or a `--method` of the kit):
 #
@@ -111,8 +116,8 @@ print(f"profile {profile}: teacher {cfg.teacher} trained for {cfg.teacher_recipe
 #
 # Ten classes of 32x32 colour images drawn procedurally (no download): five solid shapes, two
 # outlines and three textures, with random colours, gradients, positions, scales, rotations and
-# noise. A linear classifier on pixels stays well under 60%; a small convnet passes 95%, so the
-# teacher holds real knowledge to distil.
+# noise. The teacher below is a small convnet; its test accuracy, printed after it is loaded,
+# says how much knowledge it holds to distil.
 
 # %%
 test_set = get_dataset("shapes", "test", paths["data_root"])

@@ -78,9 +78,10 @@ print(f"teacher accuracy {record['accuracy']:.1%}; inversion budget {inversion}"
 # `running_mean` $\leftarrow (1 - m)\,$`running_mean` $+\, m\, \mu_l$ and
 # `running_var` $\leftarrow (1 - m)\,$`running_var` $+\, m\, \hat\sigma_l^2$, with momentum
 # $m = 0.1$ and $\hat\sigma_l^2$ the *unbiased* batch variance (divided by $n - 1$). So the
-# running statistics are not the exact mean and variance of the training data: they are a
-# moving average over the last few dozen batches, taken while the weights below layer $l$
-# were still changing. They are still a fingerprint of that data, channel by channel, stored
+# running statistics are not the exact mean and variance of the training data: they are an
+# exponential moving average in which the batch $j$ steps back weighs $m(1 - m)^j$, so about the
+# last $1/m = 10$ batches dominate, taken while the weights below layer $l$ were still
+# changing. They are still a fingerprint of that data, channel by channel, stored
 # in every checkpoint.
 #
 # For a batch $x$ through the frozen teacher (eval mode, so the running statistics stay as they
@@ -152,8 +153,13 @@ print(f"L_BN by hand {float(L_BN_by_hand):.4f} == BNStatistics {float(L_BN_packa
 # %% [markdown]
 # `measure_bn` runs one batch through `BNStatistics` and removes the hooks. Real images
 # should give a small $R_l$, random noise a large one. The floor is not 0, not even for the
-# teacher's *own training images*: the running statistics average unbiased variances of
-# batches seen while the weights moved, so no batch matches them exactly.
+# teacher's *own training images*, for three reasons: (1) sampling error: a batch's mean and
+# variance are estimates from its 128 images and differ from any population's by noise that
+# shrinks as the batch grows (exercise 2); (2) the running statistics are a moving average,
+# dominated by the last ~10 training batches, of unbiased variances taken while the weights
+# moved; (3) train/eval mismatch: they were gathered in training mode, where the layers below
+# normalised with *batch* statistics, while here the frozen teacher runs in eval mode with
+# running statistics, so layer $l$'s input is not distributed as it was in training.
 
 # %%
 recipe = cfg.teacher_recipe

@@ -86,8 +86,9 @@ print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; {cfg.iterations} iteratio
 #
 # $$\mathcal{L}_S = D\big(S(x), T(x)\big),$$
 #
-# then one generator step (DDAD here:
-# $\mathcal{L}_G = \alpha\,\mathcal{L}_{BN} - \beta\,D(S(x), T(x))$: the generator seeks where the
+# then one generator step (DDAD here, in the kit's reconstruction, since only DDAD's abstract
+# is public: $\mathcal{L}_G = \alpha\,\mathcal{L}_{BN} - \beta\,D(S(x), T(x))$ with the kit's
+# $\alpha$, $\beta$, $D$ and $k$; the generator seeks where the
 # student is still wrong, among images whose statistics the teacher's BN layers accept). We evaluate $S$ on the real test split every few
 # iterations (evaluation only: real data never trains it). With $a_1, a_2, \dots$ the
 # accuracies in order, the forgetting measure is
@@ -157,8 +158,11 @@ fig
 #
 # ## Memory: a model or a buffer of the same bytes
 #
-# Storing every synthetic sample would grow with every batch, and no method does that; $V$'s
-# size is fixed. The fair comparison is a buffer of past images holding exactly $V$'s bytes
+# Storing every synthetic sample grows with every batch, and some methods do just that: CMI and
+# Fast-Datafree keep a growing pool of all their synthesised images (on disk) and train the
+# student on it; the kit's `deepinv` keeps a pool of finished batches too (capped at
+# `pool_size` batches here). $V$'s size, by contrast, is fixed. The fair comparison at that
+# fixed memory is a buffer of past images holding exactly $V$'s bytes
 # (`+buffer`: reservoir sampling keeps a uniform sample of the stream, stored as uint8 like
 # an image file). Which remembers better for the student: a few hundred real past images, or
 # a generator of blurry ones?
@@ -246,8 +250,8 @@ answer_1 = None  # your answer: {"dfad": ..., "dfad+replay": ...}
 check("06", 1, answer_1)
 
 # %% [markdown]
-# **2.** Change `replay_fraction` (e.g. `budget["replay_fraction"] = 0.5`; the default is
-# 0.125) and `replay_warmup`. When does replay start to pay off? *Answer:* `{replay_fraction:
+# **2.** Change `replay_fraction` (e.g. `budget["replay_fraction"] = 0.5`; the default is one
+# eighth) and `replay_warmup`. When does replay start to pay off? *Answer:* `{replay_fraction:
 # final accuracy}` of `ddad+replay` for at least two fractions.
 
 # %%

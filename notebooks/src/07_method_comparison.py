@@ -19,6 +19,10 @@
 # | `adv_fc` | as `ddad` | $D(S(x), T(x)) + w\,\mathcal{L}_{adv}(D_{fc})$ |
 # | `ddad+replay` | as `ddad`, plus VAE replay | on novel + replayed samples |
 #
+# `ddad`'s row is the kit's reconstruction: DDAD has no public code and only its abstract is
+# public, so the form of its $G$ loss, $\alpha$, $\beta$, $D$ and $k$ are the kit's
+# (`docs/fidelity.md`), as is `adv_fc`, read from Adversarial*'s abstract.
+#
 # **How long it takes.** `profile = "smoke"`: under a minute and a half on a 2-core CPU (the
 # numbers mean nothing). `profile = "quick"`: about 5 minutes on a 2-core CPU when run alone (seven
 # runs of the series' 200-iteration schedule), about 2 minutes after notebooks 03 and 06, whose
@@ -118,7 +122,8 @@ fig
 # *effective classes*, $\exp H$ of the classes T predicts, 10 when they are balanced), or images
 # on which T's logits grow far beyond their size on real images (T's mean logit norm
 # $\lVert T(G(z))\rVert_2$; dashed: on the real test images). Below both, for the methods with a
-# generator that the comparison holds (DFAD and DAFL fail on `shapes`; DDAD learns).
+# generator that the comparison holds (DFAD, DAFL and DDAD; the lines printed below give each
+# one's final student accuracy at this budget, to read against the table above).
 
 # %%
 from pathlib import Path
@@ -147,7 +152,8 @@ if control:
 # How to read it. For DFAD the control runs of docs/results.md measured the cause at this kind of
 # budget: its generator inflates T's logits (twice their size on real shapes at 600
 # iterations) on images of about one class, where an L1 disagreement pays most; given 2,000
-# iterations it escapes (student 0.96, T's logits at their real scale). DAFL's generator has an
+# iterations it escapes (its student then ends far higher, with T's logits at their real scale;
+# docs/results.md). DAFL's generator has an
 # information-entropy term that keeps T's classes balanced by design, so a collapse onto few
 # classes is not expected of it; if its
 # effective classes stay high and its logit norm stays near the real one while its student
@@ -155,8 +161,8 @@ if control:
 # measured** here: plausible suspects are its joint loop (one student step per generated batch,
 # so the short budget shows the student fewer images), its weights (DAFL's MNIST values, not
 # tuned on `shapes`) and priors that say nothing about what the teacher's training images
-# looked like, but none of these was tested. On CIFAR-10 (docs/results.md, `quick`) DAFL's student does
-# learn (0.364 final against DDAD's 0.489) with 8.3 effective classes.
+# looked like, but none of these was tested. On CIFAR-10 (docs/results.md, the `quick` table, a separate
+# run) DAFL's student does learn, though less than DDAD's, with T's effective classes high.
 
 # %% [markdown]
 # ## Reading the table
