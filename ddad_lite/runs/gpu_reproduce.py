@@ -144,7 +144,7 @@ def plan_iterations(cfg, *, seconds_left: float, seconds_per_iteration: float,
                     at_most: int | None = None) -> int:
     """The iterations that fit `seconds_left` at the bench's pace (with PLANNING_MARGIN), at
     least 1 and at most the dataset's `full` profile's (DFAD's schedule) or `at_most`."""
-    fit = int(seconds_left / (seconds_per_iteration * PLANNING_MARGIN))
+    fit = int(seconds_left / (seconds_per_iteration * PLANNING_MARGIN) + 1e-9)
     full = make_config(cfg.dataset, cfg.method, "full", data_root=cfg.data_root).iterations
     return max(1, min(fit, full, at_most or full))
 
