@@ -5,7 +5,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast reproduce reproduce-smoke site figures notebooks lab lint bench clean-runs
+.PHONY: help venv test test-fast reproduce reproduce-smoke site figures notebooks lab lint bench clean-runs \
+        test-torch-range
 
 help:
 	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
@@ -16,6 +17,7 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make lint       ruff over the package and tests"
 	@echo "make bench      throughput benchmark, engine vs the reference loop"
+	@echo "make test-torch-range  the smoke tests under the oldest supported torch and torch 2.11"
 
 venv: $(STAMP)
 
@@ -66,6 +68,21 @@ lint: venv
 # interleaved; prints both and the speedup as one JSON line (see docs/speed.md).
 bench: venv
 	$(BIN)/python -m ddad_lite bench --setting cifar10-r34-r18 --batch-size 64 --iters 3 --amp --compare
+
+# The torch range pyproject.toml claims, tested: the smoke tests below under each TORCH:TORCHVISION
+# pair (optional third field: pins that replace constraints.txt's, comma-separated), each in its
+# own venv, .venv-torch-VERSION (.ci/torch_range.sh). The oldest pair is pyproject.toml's floor;
+# 2.11.0/0.26.0 is the GPU machine's. Torch before 2.3 is built against numpy 1 (so numpy 1.26,
+# and onnx's ml_dtypes before 0.6, which needs numpy 2).
+TORCH_RANGE ?= 2.1.0:0.16.0:numpy==1.26.4,ml_dtypes==0.5.4 2.11.0:0.26.0
+TORCH_RANGE_TESTS ?= tests/test_engine.py tests/test_methods.py tests/test_models.py \
+	tests/test_cli.py tests/test_teacher.py tests/test_losses.py tests/test_reports.py \
+	tests/test_optimizers.py tests/test_hardware.py tests/test_speed.py tests/test_files.py \
+	tests/test_inversion.py tests/test_shapes.py tests/test_extras.py tests/test_provenance.py
+
+test-torch-range:
+	PYTHON=$(PYTHON) .ci/torch_range.sh $(TORCH_RANGE) -- -m "not slow and not browser" \
+	    $(TORCH_RANGE_TESTS)
 
 clean-runs:
 	rm -rf runs/
