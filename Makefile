@@ -71,14 +71,16 @@ bench: venv
 
 # The torch range pyproject.toml claims, tested: the smoke tests below under each TORCH:TORCHVISION
 # pair (optional third field: pins that replace constraints.txt's, comma-separated), each in its
-# own venv, .venv-torch-VERSION (.ci/torch_range.sh). The oldest pair is pyproject.toml's floor;
-# 2.11.0/0.26.0 is the GPU machine's. Torch before 2.3 is built against numpy 1 (so numpy 1.26,
-# and onnx's ml_dtypes before 0.6, which needs numpy 2).
-TORCH_RANGE ?= 2.1.0:0.16.0:numpy==1.26.4,ml_dtypes==0.5.4 2.11.0:0.26.0
-TORCH_RANGE_TESTS ?= tests/test_engine.py tests/test_methods.py tests/test_models.py \
-	tests/test_cli.py tests/test_teacher.py tests/test_losses.py tests/test_reports.py \
-	tests/test_optimizers.py tests/test_hardware.py tests/test_speed.py tests/test_files.py \
-	tests/test_inversion.py tests/test_shapes.py tests/test_extras.py tests/test_provenance.py
+# own venv, .venv-torch-VERSION (.ci/torch_range.sh). The oldest pair is pyproject.toml's floor
+# (2.1 and 2.2 lack torch.amp.GradScaler); 2.11.0/0.26.0 is the GPU machine's. The tests check
+# that the code runs, not its numbers (the accuracy test, 3 minutes on 2 cores, is left out).
+# Torch 2.3 is tested with numpy 1 (so with onnx's ml_dtypes before 0.6, which needs numpy 2).
+TORCH_RANGE ?= 2.3.0:0.18.0:numpy==1.26.4,ml_dtypes==0.5.4 2.11.0:0.26.0
+TORCH_RANGE_TESTS ?= tests/test_losses.py tests/test_hardware.py tests/test_optimizers.py \
+	tests/test_models.py tests/test_engine.py tests/test_methods.py tests/test_teacher.py \
+	tests/test_cli.py tests/test_files.py tests/test_extras.py tests/test_provenance.py \
+	tests/test_own_data.py::test_export_to_onnx_where_installed \
+	--deselect tests/test_engine.py::test_student_learns_above_chance
 
 test-torch-range:
 	PYTHON=$(PYTHON) .ci/torch_range.sh $(TORCH_RANGE) -- -m "not slow and not browser" \
