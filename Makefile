@@ -5,7 +5,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv test test-fast test-kernels reproduce reproduce-smoke site figures notebooks lab lint bench gpu clean-runs
+.PHONY: help venv test test-fast test-kernels test-torch-range reproduce reproduce-smoke site \
+        figures notebooks lab lint bench gpu clean-runs
 
 help:
 	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
@@ -18,6 +19,7 @@ help:
 	@echo "make lint       ruff over the package and tests"
 	@echo "make bench      throughput benchmark, engine vs the reference loop"
 	@echo "make gpu        CIFAR-10 teacher + DDAD student on one GPU in ~10 min (CIFAR10=zip)"
+	@echo "make test-torch-range  the smoke tests under the oldest supported torch and torch 2.11"
 
 venv: $(STAMP)
 
@@ -80,6 +82,23 @@ lint: venv
 # interleaved; prints both and the speedup as one JSON line (see docs/speed.md).
 bench: venv
 	$(BIN)/python -m ddad_lite bench --setting cifar10-r34-r18 --batch-size 64 --iters 3 --amp --compare
+
+# The torch range pyproject.toml claims, tested: the smoke tests below under each TORCH:TORCHVISION
+# pair (optional third field: pins that replace constraints.txt's, comma-separated), each in its
+# own venv, .venv-torch-VERSION (.ci/torch_range.sh). The oldest pair is pyproject.toml's floor
+# (2.1 and 2.2 lack torch.amp.GradScaler); 2.11.0/0.26.0 is the GPU machine's. The tests check
+# that the code runs, not its numbers (the accuracy test, 3 minutes on 2 cores, is left out).
+# Torch 2.3 is tested with numpy 1 (so with onnx's ml_dtypes before 0.6, which needs numpy 2).
+TORCH_RANGE ?= 2.3.0:0.18.0:numpy==1.26.4,ml_dtypes==0.5.4 2.11.0:0.26.0
+TORCH_RANGE_TESTS ?= tests/test_losses.py tests/test_hardware.py tests/test_optimizers.py \
+	tests/test_models.py tests/test_engine.py tests/test_methods.py tests/test_teacher.py \
+	tests/test_cli.py tests/test_files.py tests/test_extras.py tests/test_provenance.py \
+	tests/test_own_data.py::test_export_to_onnx_where_installed \
+	--deselect tests/test_engine.py::test_student_learns_above_chance
+
+test-torch-range:
+	PYTHON=$(PYTHON) .ci/torch_range.sh $(TORCH_RANGE) -- -m "not slow and not browser" \
+	    $(TORCH_RANGE_TESTS)
 
 clean-runs:
 	rm -rf runs/

@@ -9,6 +9,7 @@ module never imports the engine.
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import torch
 
@@ -69,8 +70,8 @@ def distiller_state(d) -> dict:
         "generator": d.G.state_dict(),
         "opt_student": d.opt_S.state_dict(),
         "opt_generator": d.opt_G.state_dict(),
-        "sched_student": d.sched_S.state_dict(),
-        "sched_generator": d.sched_G.state_dict(),
+        "sched_student": _schedule_state(d.sched_S),
+        "sched_generator": _schedule_state(d.sched_G),
         "method": d.method.state_dict(),
         "scaler": d.scaler.state_dict(),
         "rng": rng,
@@ -95,8 +96,8 @@ def _restore(d, state: dict) -> None:
     d.G.load_state_dict(state["generator"])
     d.opt_S.load_state_dict(state["opt_student"])
     d.opt_G.load_state_dict(state["opt_generator"])
-    d.sched_S.load_state_dict(state["sched_student"])
-    d.sched_G.load_state_dict(state["sched_generator"])
+    _load_schedule(d.sched_S, state["sched_student"])
+    _load_schedule(d.sched_G, state["sched_generator"])
     d.method.load_state_dict(state["method"])
     d.scaler.load_state_dict(state.get("scaler") or d.scaler.state_dict())
     d.rng.set_state(state["rng"]["z"])
@@ -111,3 +112,18 @@ def _restore(d, state: dict) -> None:
     d.wall_seconds_before = float(state.get("wall_seconds", d.train_seconds))
     d.history = state["history"]
     d.snapshots = state["snapshots"]
+
+
+# MultiStepLR keeps its milestones in a collections.Counter, which torch.load(weights_only=True)
+# refuses before torch 2.4: the checkpoint holds them as a dict, turned back into a Counter.
+def _schedule_state(scheduler) -> dict:
+    state = scheduler.state_dict()
+    if isinstance(state.get("milestones"), Counter):
+        state["milestones"] = dict(state["milestones"])
+    return state
+
+
+def _load_schedule(scheduler, state: dict) -> None:
+    scheduler.load_state_dict(state)
+    if isinstance(getattr(scheduler, "milestones", None), dict):
+        scheduler.milestones = Counter(scheduler.milestones)

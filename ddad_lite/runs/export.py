@@ -17,6 +17,7 @@ normalised images; the file takes its name only if the outputs agree with the st
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import tempfile
 import warnings
@@ -95,8 +96,12 @@ def _torchscript(student, x, path, rebuild):
 def _onnx(student, x, path, rebuild):
     import onnxruntime
 
+    # The TorchScript-based exporter: the default from torch 2.9 is the dynamo one (which needs
+    # onnxscript); before 2.5 the argument did not exist and that exporter was the only one.
+    takes_dynamo = "dynamo" in inspect.signature(torch.onnx.export).parameters
+    legacy = {"dynamo": False} if takes_dynamo else {}
     torch.onnx.export(student, (x[:2],), path, input_names=["images"],
-                      output_names=["logits"], opset_version=17, dynamo=False,
+                      output_names=["logits"], opset_version=17, **legacy,
                       dynamic_axes={"images": {0: "batch"}, "logits": {0: "batch"}})
     session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
     return torch.from_numpy(session.run(None, {"images": x.numpy()})[0])
