@@ -93,7 +93,8 @@ TORCH_RANGE ?= 2.3.0:0.18.0:numpy==1.26.4,ml_dtypes==0.5.4 2.11.0:0.26.0
 TORCH_RANGE_TESTS ?= tests/test_losses.py tests/test_hardware.py tests/test_optimizers.py \
 	tests/test_models.py tests/test_engine.py tests/test_methods.py tests/test_teacher.py \
 	tests/test_cli.py tests/test_files.py tests/test_extras.py tests/test_provenance.py \
-	tests/test_own_data.py::test_export_to_onnx_where_installed \
+	tests/test_own_data.py::test_export_to_onnx_where_installed tests/test_on_device.py \
+	tests/test_gpu_reproduce.py \
 	--deselect tests/test_engine.py::test_student_learns_above_chance
 
 test-torch-range:
