@@ -161,8 +161,13 @@ def iteration_flops(engine: Distiller) -> dict:
     models = {name: getattr(engine, name) for name in ("T", "S", "G")}
     for name, model in models.items():  # e.g. a class named "T" wrapping the teacher
         setattr(engine, name, type(name, (_Named,), {})(model))
+    try:  # torch >= 2.4 attributes ops to modules by itself; older counters are told which
+        import torch.utils.module_tracker  # noqa: F401
+        named = {}
+    except ImportError:
+        named = {"mods": [getattr(engine, name) for name in models]}
     try:
-        with FlopCounterMode(display=False) as counter:
+        with FlopCounterMode(display=False, **named) as counter:
             engine.train_iteration()
         counts = counter.get_flop_counts()
     finally:
