@@ -154,26 +154,24 @@ class _Named(nn.Module):
 def iteration_flops(engine: Distiller) -> dict:
     """FLOPs of one training iteration of `engine` (`torch.utils.flop_counter`: matrix
     products and convolutions, forward and backward, 2 per multiply-add; element-wise work
-    such as BN statistics is not counted), in all and per model: {"total", "T", "S", "G"}.
-    The iteration counted is a real one (the optimisers step)."""
+    such as BN statistics is not counted), in all and per model: {"total", "T", "S", "G"}
+    (per model None before torch 2.4, whose counter attributes no modules here). The
+    iteration counted is a real one (the optimisers step)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     models = {name: getattr(engine, name) for name in ("T", "S", "G")}
     for name, model in models.items():  # e.g. a class named "T" wrapping the teacher
         setattr(engine, name, type(name, (_Named,), {})(model))
-    try:  # torch >= 2.4 attributes ops to modules by itself; older counters are told which
-        import torch.utils.module_tracker  # noqa: F401
-        named = {}
-    except ImportError:
-        named = {"mods": [getattr(engine, name) for name in models]}
     try:
-        with FlopCounterMode(display=False, **named) as counter:
+        with FlopCounterMode(display=False) as counter:
             engine.train_iteration()
         counts = counter.get_flop_counts()
     finally:
         for name, model in models.items():
             setattr(engine, name, model)
     total = counter.get_total_flops()
+    if not any(name in counts for name in models):  # torch < 2.4 attributes no modules here
+        return {"total": total, **dict.fromkeys(models)}
     return {"total": total, **{name: sum(counts.get(name, {}).values()) for name in models}}
 
 
@@ -294,8 +292,8 @@ def flop_figures(engine: Distiller, seconds_per_iteration: float) -> dict:
     achieved = total / seconds_per_iteration / 1e12 if seconds_per_iteration else None
     return {
         "flops_per_iteration": total,
-        "flop_share": {k: round(counted[k] / total, 4) if total else None
-                       for k in ("T", "S", "G")},
+        "flop_share": {k: round(counted[k] / total, 4) if total and counted[k] is not None
+                       else None for k in ("T", "S", "G")},
         "achieved_tflops": achieved,
         "matmul_bf16_tflops": ceiling,
         "share_of_matmul_ceiling": (round(achieved / ceiling, 4)

@@ -5,6 +5,7 @@ The end-to-end run is made once, in a subprocess where the notebook extras are b
 box may have torch alone), on `shapes` with a budget of seconds: the same phases and files as
 on a GPU, only the sizes differ."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -145,7 +146,10 @@ def test_ddad_bench_counts_flops_per_model_in_proportion_to_the_batch():
     ratio = two["flops_per_iteration"] / one["flops_per_iteration"]
     assert 1.95 < ratio < 2.05  # convolutions scale with the batch; G's linear layer nearly
     share = one["flop_share"]
-    assert share["T"] > share["G"] > 0 and share["S"] > share["G"]
+    if importlib.util.find_spec("torch.utils.module_tracker") is not None:  # torch >= 2.4
+        assert share["T"] > share["G"] > 0 and share["S"] > share["G"]
+    else:  # an older counter: the total only, never a wrong split
+        assert share == {"T": None, "S": None, "G": None}
     dfad = bench.run_benchmark("cifar10-r34-r18", batch_size=1, iters=1, warmup=0, flops=True)
     # L_BN adds element-wise work only: the counted FLOPs (products) are the same as DFAD's.
     assert dfad["flops_per_iteration"] == one["flops_per_iteration"]
