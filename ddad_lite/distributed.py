@@ -145,7 +145,7 @@ def owned_parts(method) -> tuple[list[nn.Module], list[torch.optim.Optimizer]]:
                 modules.append(value)
             elif isinstance(value, torch.optim.Optimizer):
                 optimizers.append(value)
-            elif hasattr(value, "settings") and hasattr(value, "generator_step"):
+            elif hasattr(value, "settings") and hasattr(value, "iteration"):
                 walk(value)  # a wrapped method
 
     walk(method)

@@ -1,17 +1,12 @@
 """The distillation engine: T, S, G, their optimisers, and the loop that trains, logs,
 evaluates, snapshots and checkpoints them.
 
-The default iteration (DFAD's protocol, reused by DDAD) makes k student steps, then one
-generator step; a `Method` (methods/) says how each loss is made and where x comes from (its
-hooks `student_batch`, `student_loss`, `after_student_step`, `generator_step`), and may run
-an iteration of its own where its paper's loop differs (`Method.iteration`). The engine
-imports no loss (a method attaches and releases what it needs of T). The default iteration:
-
-    for k steps:   z ~ N(0, I);  x = G(z) (no grad);  t = T(x) (no grad)
-                   L_S = D(S(x), t);  update S
-    once:          z ~ N(0, I);  x = G(z)
-                   L_G = the method's loss, e.g. DDAD's
-                         bn * L_BN(T, x) - adversarial * D(S(x), T(x));  update G
+The method owns its iteration (`Method.iteration`, methods/): DDAD's, DFAD's loop, is k
+student steps then one generator step (methods/ddad.py). The engine gives a method eight
+members (`methods.base.Engine`: cfg, nets, opt, step, sample_z, autocast, update,
+reduce_statistics) and keeps the rest to itself: building T, S, G and their optimisers, the
+schedules, logging, evaluation, snapshots, checkpoints, the time limit and data parallel. The
+engine imports no loss (a method attaches and releases what it needs of T).
 
 T is frozen: eval mode (its BN layers use and keep their running statistics) and no parameter
 gradients. Real data only evaluates the student: on the validation split (held-out train
@@ -21,7 +16,7 @@ Speed without changing the mathematics (docs/speed.md has the measurements): T r
 autograd wherever no gradient flows through it, and no step fills a parameter gradient it does
 not use (T's never; S's not in the generator step); optimisers use fused or foreach kernels
 where this torch has them; `channels_last` puts models and images in NHWC; `amp` runs under
-bf16 or fp16 autocast (hardware.amp_dtype; fp16 steps through a GradScaler, `backward_step`);
+bf16 or fp16 autocast (hardware.amp_dtype; fp16 steps through a GradScaler, `update`);
 `compile` compiles T, S and G in place; cuDNN picks its fastest kernels; and nothing reads a
 value back to the host except every `log_every` steps. The loop is seeded and deterministic on
 the CPU; a checkpoint holds models, optimisers, schedulers, the step, every RNG state and the
@@ -51,7 +46,7 @@ from .data import dataset_info, denormalize
 from .errors import UserError
 from .files import save_torch
 from .hardware import amp_dtype, compile_in_place, grad_scaler, scaled_step
-from .methods import build_method
+from .methods import Nets, Optimizers, build_method
 from .metrics import PRIMARY_METRIC, class_entropy, effective_classes, eval_loader, evaluate
 from .models import build, freeze
 from .optimizers import build_optimizers
@@ -138,44 +133,33 @@ class Distiller:
             for model in (self.T, self.S, self.G):
                 compile_in_place(model)
 
-    # ---- one iteration -------------------------------------------------------------------
+    # ---- what a method may use (methods.base.Engine) ------------------------------------
+    @property
+    def nets(self) -> Nets:
+        return Nets(self.T, self.S, self.G)
+
+    @property
+    def opt(self) -> Optimizers:
+        return Optimizers(self.opt_S, self.opt_G)
+
     def autocast(self):
         return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.bfloat16,
                               enabled=self.amp_dtype is not None)
 
-    def backward_step(self, losses, optimizers) -> None:
-        """Backward of each loss, a step of each optimiser (fp16: through the scaler)."""
+    def update(self, losses, optimizers) -> None:
+        """Zero each optimiser's gradients, backward of each loss, a step of each optimiser
+        (fp16: through the scaler). One loss and optimiser, or lists."""
+        for optimizer in optimizers if isinstance(optimizers, (list, tuple)) else [optimizers]:
+            optimizer.zero_grad(set_to_none=True)
         scaled_step(self.scaler, losses, optimizers)
 
     def sample_z(self, batch_size: int | None = None) -> torch.Tensor:
         return torch.randn(batch_size or self.cfg.batch_size, self.cfg.nz, device=self.device,
                            generator=self.rng)
 
-    def student_step(self) -> torch.Tensor:
-        """One update of S on a fresh synthetic batch: minimise D(S(x), T(x))."""
-        with torch.no_grad(), self.autocast():
-            x, t = self.method.student_batch(self)  # default: x = G(z), t = T(x)
-        with self.autocast():
-            loss_S = self.method.student_loss(self, x, t)
-        self.opt_S.zero_grad(set_to_none=True)
-        self.backward_step(loss_S, self.opt_S)
-        self.method.after_student_step(self, x, t)
-        return loss_S.detach()
-
-    def generator_step(self) -> tuple[torch.Tensor, dict]:
-        """One update of G (or of whatever the method synthesises x with): minimise the
-        method's L_G; S's parameters get no gradient."""
-        return self.method.generator_step(self)
-
-    def default_iteration(self) -> dict:
-        """k student steps then one generator step; returns the losses as tensors."""
-        for _ in range(self.cfg.student_steps):
-            loss_S = self.student_step()
-        loss_G, parts = self.generator_step()
-        return {"loss_S": loss_S, "loss_G": loss_G, **parts}
-
+    # ---- one iteration -------------------------------------------------------------------
     def train_iteration(self) -> dict:
-        """One iteration of the method (default: `default_iteration`), then the schedules."""
+        """One iteration of the method, then the schedules; returns its logs as tensors."""
         self.S.train()
         self.G.train()
         losses = self.method.iteration(self)
@@ -187,7 +171,7 @@ class Distiller:
         if self.method.uses_generator:
             self.sched_G.step()
         self.step += 1
-        return {**losses, **self.method.iteration_logs()}
+        return losses
 
     # ---- the loop ------------------------------------------------------------------------
     def fit(self, *, checkpoint_path: str | Path | None = None, callback=None,

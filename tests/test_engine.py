@@ -24,7 +24,7 @@ def test_student_and_teacher_are_distinct_and_adversarial_term_is_active(shapes_
     teacher, _ = shapes_teacher
     d = make_distiller(teacher, smoke_config(iterations=1))
     assert d.S is not d.T and d.S is not d.G
-    loss_G, parts = d.method.generator_loss(d, d.sample_z())
+    loss_G, parts = d.method.generator_loss(d, d.G(d.sample_z()))
     assert float(parts["loss_adv"].detach()) > 0
     assert float(parts["loss_bn"].detach()) > 0
     loss_G.backward()
@@ -34,9 +34,20 @@ def test_student_and_teacher_are_distinct_and_adversarial_term_is_active(shapes_
 
 def test_generator_step_fills_no_student_gradient(shapes_teacher):
     teacher, _ = shapes_teacher
-    d = make_distiller(teacher, smoke_config(iterations=1))
-    d.generator_step()
-    assert all(p.grad is None for p in d.S.parameters())
+    d = make_distiller(teacher, smoke_config(iterations=1, student_steps=1))
+    student_grads, real_update = {}, d.update
+
+    def update(losses, optimizers):  # S's .grad right after each update of the iteration
+        real_update(losses, optimizers)
+        student_grads["G" if optimizers is d.opt_G else "S"] = [
+            p.grad.clone() for p in d.S.parameters()]
+
+    d.update = update
+    d.train_iteration()
+    assert set(student_grads) == {"S", "G"}
+    # G's step (after S's) added nothing to the gradient S's own step left behind.
+    assert all(torch.equal(a, b) for a, b in zip(student_grads["S"], student_grads["G"],
+                                                 strict=True))
     assert all(p.requires_grad for p in d.S.parameters())  # restored after the step
 
 

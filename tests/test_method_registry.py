@@ -10,7 +10,15 @@ from conftest import make_distiller, smoke_config
 
 from ddad_lite.configure import RUN_FIELDS, make_config, settings_help
 from ddad_lite.errors import UserError
-from ddad_lite.methods import EXTENSIONS, METHODS, KDSettings, Method, register_method
+from ddad_lite.methods import (
+    EXTENSIONS,
+    METHODS,
+    KDSettings,
+    Method,
+    detached,
+    no_param_grad,
+    register_method,
+)
 from ddad_lite.settings import field_types
 
 
@@ -25,16 +33,25 @@ class ConfidenceSettings(KDSettings):
 
 
 class ConfidenceMethod(Method):
-    """L_G = -confidence * mean max_c softmax(T(G(z)))_c: images T is sure about."""
+    """L_G = -confidence * mean max_c softmax(T(G(z)))_c: images T is sure about. Its whole
+    iteration, through the engine's surface only (methods.base.Engine)."""
 
     Settings = ConfidenceSettings
     generator_calls = 0
 
-    def generator_loss(self, engine, z):
+    def iteration(self, e, memory=None):
+        T, S, G = e.nets
+        for _ in range(e.cfg.student_steps):
+            with torch.no_grad(), e.autocast():
+                x = G(e.sample_z())
+            loss_S = self.distil(e, x)  # min D(S(x), T(x))
+        with no_param_grad(S), e.autocast():
+            p = T(G(e.sample_z())).float().softmax(1)
+            l_conf = -p.max(1).values.mean()
+            loss_G = self.settings.confidence * l_conf
+        e.update(loss_G, e.opt.G)
         ConfidenceMethod.generator_calls += 1
-        p = engine.T(engine.G(z)).float().softmax(1)
-        l_conf = -p.max(1).values.mean()
-        return self.settings.confidence * l_conf, {"loss_confidence": l_conf}
+        return detached({"loss_S": loss_S, "loss_G": loss_G, "loss_confidence": l_conf})
 
 
 @pytest.fixture

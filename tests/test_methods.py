@@ -11,12 +11,26 @@ from ddad_lite.__main__ import main
 from ddad_lite.data import get_dataset
 from ddad_lite.engine import Distiller
 from ddad_lite.errors import UserError
-from ddad_lite.methods import Method, available_methods, build_method, split_method
+from ddad_lite.methods import Method, available_methods, build_method, no_param_grad, split_method
 from ddad_lite.runs import run as run_module
 from ddad_lite.runs.run import run_distillation
 
 RUN_METHODS = available_methods() + ["ddad+replay", "dfad+replay", "deepinv+replay",
                                      "ddad+buffer"]
+
+
+def generator_update(d):
+    """One step of G on the method's L_G (the generator half of DDAD's iteration)."""
+    with no_param_grad(d.S), d.autocast():
+        loss, _ = d.method.generator_loss(d, d.G(d.sample_z()))
+    d.update(loss, d.opt.G)
+
+
+@torch.no_grad()
+def synthetic_batch(d):
+    """x = G(z) and t = T(x), as a student step of DFAD's loop sees them."""
+    x = d.G(d.sample_z())
+    return x, d.T(x)
 
 
 def grad_norm(loss, params):
@@ -47,7 +61,7 @@ def test_dafl_terms_are_active_and_move_the_generator(shapes_teacher):
     assert (weights["onehot"], weights["activation"], weights["entropy"]) == (1.0, 0.1, 5.0)
     d = make_distiller(teacher, cfg)
     assert d.method.bn is None  # DAFL does not use BN statistics
-    loss, parts = d.method.generator_loss(d, d.sample_z())
+    loss, parts = d.method.generator_loss(d, d.G(d.sample_z()))
     assert float(parts["loss_onehot"]) > 0
     assert float(parts["loss_activation"]) < 0  # -mean |features|
     assert float(parts["loss_entropy"]) < 0  # -H(p_bar)
@@ -58,8 +72,8 @@ def test_dafl_terms_are_active_and_move_the_generator(shapes_teacher):
     d.method.settings.onehot = d.method.settings.activation = 0.0
     first = float(parts["loss_entropy"])
     for _ in range(15):
-        d.generator_step()
-    _, later = d.method.generator_loss(d, d.sample_z())
+        generator_update(d)
+    _, later = d.method.generator_loss(d, d.G(d.sample_z()))
     assert float(later["loss_entropy"]) < first
 
 
@@ -69,17 +83,17 @@ def test_deepinversion_optimises_pixels_into_a_bounded_pool(shapes_teacher):
     d = make_distiller(teacher, cfg)
     g_before = copy.deepcopy(d.G.state_dict())
     x_before = d.method.x.detach().clone()
-    _, first = d.generator_step()
+    _, first = d.method.optimise_pixels(d)
     assert float(first["loss_bn"]) > 0 and float(first["loss_ce"]) > 0
     assert not torch.equal(d.method.x, x_before)  # the pixels moved
     assert d.method.x.min() >= d.method.low.min() - 1e-6  # kept in the valid image range
-    _, second = d.generator_step()  # round 2: the batch joins the pool
+    _, second = d.method.optimise_pixels(d)  # round 2: the batch joins the pool
     assert float(second["loss_bn"]) < float(first["loss_bn"])
     assert len(d.method.pool) == 1
     for _ in range(6):
-        d.generator_step()
+        d.method.optimise_pixels(d)
     assert len(d.method.pool) == 2  # bounded, first in first out
-    x, t = d.method.student_batch(d)
+    x = d.method.pool_batch()
     assert any(torch.equal(x, p) for p in d.method.pool + [d.method.x.detach()])
     assert all(torch.equal(v, d.G.state_dict()[k]) for k, v in g_before.items())  # G untouched
 
@@ -88,25 +102,24 @@ def test_adv_fc_discriminator_learns_and_its_term_reaches_the_student(shapes_tea
     teacher, _ = shapes_teacher
     d = make_distiller(teacher, smoke_config("adv_fc"))
     method = d.method
-    with torch.no_grad():
-        x, t = method.student_batch(d)
+    x, t = synthetic_batch(d)
     method.weight = 1.0
-    with_adv = method.student_loss(d, x, t)
+    with_adv = method.student_loss(d.S(x), t)
     loss_adv = method._logs["loss_fc_adv"]
     assert float(loss_adv) > 0
     method.weight = 0.0
-    without = method.student_loss(d, x, t)
+    without = method.student_loss(d.S(x), t)
     adv_term = with_adv - without
     assert grad_norm(adv_term, d.S.parameters()) > 0  # reaches S through D_fc
     with_adv.backward()
     assert all(p.grad is None for p in method.D_fc.parameters())  # L_S does not train D_fc
     before = copy.deepcopy(method.D_fc.state_dict())
-    method.after_student_step(d, x, t)
+    method.after_student_step(x, t)
     assert float(method._logs["loss_D_fc"]) > 0
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in method.D_fc.parameters())
     assert any(not torch.equal(v, method.D_fc.state_dict()[k]) for k, v in before.items())
     # The DDAD generator loss is kept: both discriminators judge x.
-    _, parts = method.generator_loss(d, d.sample_z())
+    _, parts = method.generator_loss(d, d.G(d.sample_z()))
     assert float(parts["loss_adv"]) > 0 and float(parts["loss_bn"]) > 0
 
 
@@ -117,25 +130,23 @@ def test_replay_trains_the_vae_and_its_samples_join_the_student_batch(shapes_tea
     replay = d.method
     assert replay.warmup_steps == 3 and replay.replay_size == 8
     with torch.no_grad():
-        x, _ = replay.student_batch(d)
+        x, _ = replay.mix(d, *synthetic_batch(d))
     assert len(x) == cfg.batch_size  # warm-up: novel samples only
     v_before = copy.deepcopy(replay.V.state_dict())
     losses = []
     for _ in range(3):
-        d.train_iteration()
-        losses.append(float(replay.iteration_logs()["loss_vae"]))
+        losses.append(float(d.train_iteration()["loss_vae"]))
     assert any(not torch.equal(v, replay.V.state_dict()[k]) for k, v in v_before.items())
     # The VAE learns in the first 4 student steps of an iteration, from half the novel batch.
     assert replay.samples_seen == 3 * min(4, cfg.student_steps) * (cfg.batch_size // 2)
     with torch.no_grad():
-        x, t = replay.student_batch(d)
+        x, t = replay.mix(d, *synthetic_batch(d))
     assert len(x) == len(t) == cfg.batch_size + replay.replay_size
     replayed = x[cfg.batch_size:]
     assert replayed.std() > 0 and torch.isfinite(replayed).all()
     assert torch.allclose(t[cfg.batch_size:], d.T(replayed))  # the teacher labels them
     for _ in range(12):
-        d.train_iteration()
-        losses.append(float(replay.iteration_logs()["loss_vae"]))
+        losses.append(float(d.train_iteration()["loss_vae"]))
     # PRE-DFKD's L_V is scored on moving targets (G's newest images, V's own tuned samples
     # and the teacher's logits of both), so it need not fall over 15 smoke iterations; the
     # update itself is checked against the public code in test_reference_replay.py.

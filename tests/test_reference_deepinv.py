@@ -25,7 +25,7 @@ from conftest import float64_close
 from ddad_lite.configure import make_config
 from ddad_lite.errors import UserError
 from ddad_lite.hardware import grad_scaler, scaled_step
-from ddad_lite.methods import build_method
+from ddad_lite.methods import Nets, build_method, detached
 
 
 def tiny_net(seed: int, *, width: int = 4, classes: int = 10, train: bool = False) -> nn.Module:
@@ -50,10 +50,15 @@ def teacher_and_student():
 
 
 def fake_engine(teacher, student):
+    """The engine's surface (methods.base.Engine) that DeepInversion's pixel steps use."""
     scaler = grad_scaler("cpu", None)  # fp32: a plain backward and step
-    return SimpleNamespace(T=teacher, S=student, autocast=contextlib.nullcontext,
-                           backward_step=lambda losses, optimizers: scaled_step(
-                               scaler, losses, optimizers))
+
+    def update(loss, optimizer):
+        optimizer.zero_grad(set_to_none=True)
+        scaled_step(scaler, loss, optimizer)
+
+    return SimpleNamespace(nets=Nets(teacher, student, None), reduce_statistics=None,
+                           autocast=contextlib.nullcontext, update=update)
 
 
 def reference_bn_terms(teacher, x):
@@ -163,7 +168,8 @@ def kit_and_reference(cfg):
     ref_student = tiny_net(1, width=3, train=True)
     ref_x, ref_terms = reference_steps(teacher, ref_student, x0, y, rng_state, s,
                                        s["pixel_steps"], low=method.low, high=method.high)
-    loss, logs = method.generator_step(fake_engine(teacher, student))
+    loss, logs = method.optimise_pixels(fake_engine(teacher, student))
+    loss, logs = loss.detach(), detached(logs)
     method.close()
     return method, student, loss, logs, ref_x, ref_terms
 

@@ -46,12 +46,12 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 if where == "iteration":  # inside iteration n, after its student steps
-    real = Distiller.generator_step
-    def generator_step(self):
-        if self.step == n - 1:
+    real = Distiller.update
+    def update(self, losses, optimizers):
+        if self.step == n - 1 and optimizers is self.opt_G:
             die()
-        return real(self)
-    Distiller.generator_step = generator_step
+        return real(self, losses, optimizers)
+    Distiller.update = update
 else:  # inside the n-th checkpoint write: half the bytes out, or all before the rename
     real_save, real_replace, calls = files.torch.save, files.os.replace, [0]
     def save(obj, f):

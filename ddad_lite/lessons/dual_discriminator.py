@@ -1,6 +1,6 @@
 """The checks of notebook 03's exercises (DDAD's two discriminators; lessons/exercises.py).
 
-The notebook teaches `methods/weighted.py` (L_G = alpha L_BN - beta D(S(x), T(x))), which may
+The notebook teaches `methods/ddad.py` (L_G = alpha L_BN - beta D(S(x), T(x))), which may
 not import the lessons, so its exercises' checks live here:
 
   1. alpha, the weight of L_BN (`bn`): {alpha: final test accuracy} over three alphas or more;

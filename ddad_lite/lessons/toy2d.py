@@ -3,7 +3,7 @@
 Two moons in the plane (drawn with torch from a fixed seed), a teacher T (an MLP whose first
 layer is a BatchNorm on the 2-D points themselves, then BN in each hidden layer), a smaller
 student S (no BN) and a generator G: z -> x in [-bound, bound]^2 (bound * tanh of an MLP).
-The same equations as the kit (`methods/weighted.py`), with the kit's losses
+The same equations as the kit (`methods/ddad.py`), with the kit's losses
 (`losses.BNStatistics`, `l1_discrepancy`):
 
     L_G = alpha * L_BN(T, x) - beta * D(S(x), T(x)),     x = G(z),  z ~ N(0, I)

@@ -1,19 +1,20 @@
 """Every method of the kit, in one table: the code that runs it and the settings that make it.
 
-A method is a `Method` class (base.py) with its own `Settings` dataclass, and a row below that
-names it and fills its settings. Several rows may share one class: DDAD, DFAD, BN-only, DAFL
-and the DFQ-like mix are all `WeightedGeneratorLoss` with other weights.
+A method is a `Method` class (base.py) with its own `Settings` dataclass and its own
+iteration, and a row below that names it and fills its settings. Several rows may share one
+class: DDAD, DFAD, BN-only and the DFQ-like mix are all `DDAD` (ddad.py) with other weights of
+its generator loss, and DAFL's class adds its joint loop to the same loss (dafl.py).
 
-    name      class                   generator side                     student side
-    ddad      WeightedGeneratorLoss   bn L_BN - adversarial D(S, T)       D(S(x), T(x))
-    dfad      WeightedGeneratorLoss   -D(S, T) (bn fixed at 0)            D(S(x), T(x))
-    bn_only   WeightedGeneratorLoss   L_BN (adversarial fixed at 0)       D(S(x), T(x))
-    dafl      WeightedGeneratorLoss   one-hot + activation + entropy      KL, joint loop
+    name      class           generator side                     student side
+    ddad      DDAD            bn L_BN - adversarial D(S, T)       D(S(x), T(x))
+    dfad      DDAD            -D(S, T) (bn fixed at 0)            D(S(x), T(x))
+    bn_only   DDAD            L_BN (adversarial fixed at 0)       D(S(x), T(x))
+    dafl      DAFL            one-hot + activation + entropy      KL, joint loop
               (DAFL's weights per dataset in recipes.py; log10 entropy; G's lr constant)
-    dfq_like  WeightedGeneratorLoss   L_BN - D(S, T) + one-hot + entropy  D(S(x), T(x))
-    deepinv   DeepInversion           pixels: L_BN + CE + TV (+ l2)       KL on a pool
-    adi       DeepInversion           deepinv's + competition 1 - JS(S,T)  KL on a pool
-    adv_fc    AdversarialFC           as ddad                             D + FC discriminator
+    dfq_like  DDAD            L_BN - D(S, T) + one-hot + entropy  D(S(x), T(x))
+    deepinv   DeepInversion   pixels: L_BN + CE + TV (+ l2)       KL on a pool
+    adi       DeepInversion   deepinv's + competition 1 - JS(S,T)  KL on a pool
+    adv_fc    AdversarialFC   as ddad                             D + FC discriminator
     M+replay  PseudoReplay (extension) any method M, with a VAE replaying past samples
     M+buffer  ReplayBuffer (extension) any method M, with stored past samples replayed
               the same way (as many bytes as the VAE by default: the fair baseline)
@@ -41,12 +42,13 @@ from dataclasses import dataclass, field
 from ..config import DistillConfig
 from ..errors import UserError, unknown_name
 from .adversarial_fc import AdversarialFC
-from .base import Engine, KDSettings, Method, no_param_grad
+from .base import Engine, KDSettings, Method, Nets, Optimizers, detached, no_param_grad
 from .bounds import RandomGenerator, RealDataKD
 from .buffer import ReplayBuffer
+from .dafl import DAFL
+from .ddad import DDAD
 from .deepinversion import DeepInversion
 from .replay import PseudoReplay
-from .weighted import WeightedGeneratorLoss
 
 
 @dataclass(frozen=True)
@@ -63,28 +65,28 @@ class MethodRow:
 
 
 METHODS: dict[str, MethodRow] = {
-    "ddad": MethodRow(WeightedGeneratorLoss, dict(bn=1.0, adversarial=1.0),
+    "ddad": MethodRow(DDAD, dict(bn=1.0, adversarial=1.0),
                       nonzero=("bn", "adversarial"),
                       summary="both discriminators: the teacher's BN statistics and the "
                               "student's disagreement (the kit's defaults: weights 1, L1)"),
-    "dfad": MethodRow(WeightedGeneratorLoss, dict(adversarial=1.0), fixed=("bn",),
+    "dfad": MethodRow(DDAD, dict(adversarial=1.0), fixed=("bn",),
                       nonzero=("adversarial",),
                       summary="adversarial only: G maximises D(S(x), T(x))"),
-    "bn_only": MethodRow(WeightedGeneratorLoss, dict(bn=1.0), fixed=("adversarial",),
+    "bn_only": MethodRow(DDAD, dict(bn=1.0), fixed=("adversarial",),
                          nonzero=("bn",),
                          summary="the teacher's BN statistics only (the ablation's other half)"),
     # DAFL's code (huawei-noah/Efficient-Computing, Data-Efficient-Model-Compression/DAFL/
     # DAFL-train.py): its argparse defaults (MNIST's weights, lines 40-42), log10 in L_ie
     # (line 179), KL KD at temperature 1 (lines 97-101), the joint loop (lines 168-185), G's
     # lr never scheduled. Per-dataset weights, optimisers and schedules: recipes.py.
-    "dafl": MethodRow(WeightedGeneratorLoss,
+    "dafl": MethodRow(DAFL,
                       dict(onehot=1.0, activation=0.1, entropy=5.0, entropy_log_base=10.0,
                            discrepancy="kl", loop="joint"),
                       fixed=("bn", "adversarial"),
                       run_defaults=dict(student_steps=1, schedule_generator=False),
                       summary="teacher priors only (one-hot, activation, entropy); G and S "
                               "updated together once per iteration"),
-    "dfq_like": MethodRow(WeightedGeneratorLoss,
+    "dfq_like": MethodRow(DDAD,
                           dict(bn=1.0, adversarial=1.0, onehot=1.0, entropy=1.0),
                           nonzero=("bn", "adversarial"),
                           summary="the kit's mix in the spirit of DFQ: BN statistics, "
@@ -166,8 +168,8 @@ def build_method(cfg: DistillConfig) -> Method:
     return method
 
 
-__all__ = ["EXTENSIONS", "METHODS", "AdversarialFC", "DeepInversion", "Engine", "KDSettings",
-           "Method", "MethodRow", "PseudoReplay", "RandomGenerator", "RealDataKD",
-           "ReplayBuffer", "WeightedGeneratorLoss",
-           "available_methods", "build_method", "components", "no_param_grad",
+__all__ = ["DAFL", "DDAD", "EXTENSIONS", "METHODS", "AdversarialFC", "DeepInversion", "Engine",
+           "KDSettings", "Method", "MethodRow", "Nets", "Optimizers", "PseudoReplay",
+           "RandomGenerator", "RealDataKD", "ReplayBuffer",
+           "available_methods", "build_method", "components", "detached", "no_param_grad",
            "register_method", "split_method"]

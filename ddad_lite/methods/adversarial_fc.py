@@ -33,10 +33,9 @@ import torch.nn.functional as F
 
 from ..config import DistillConfig
 from ..data import dataset_info
-from ..losses import discrepancy
 from ..models import build
-from .base import no_param_grad
-from .weighted import WeightedGeneratorLoss, WeightedSettings
+from .base import Engine, no_param_grad
+from .ddad import DDAD, WeightedSettings
 
 
 @dataclass
@@ -48,7 +47,7 @@ class AdversarialFCSettings(WeightedSettings):
     fc_lr: float = 1e-3  # D_fc's Adam lr
 
 
-class AdversarialFC(WeightedGeneratorLoss):
+class AdversarialFC(DDAD):
     """DDAD's L_G; L_S = D(S(x), T(x)) + w * BCE(D_fc(p_S), teacher)."""
 
     name = "adv_fc"
@@ -68,19 +67,22 @@ class AdversarialFC(WeightedGeneratorLoss):
     def _probabilities(self, logits):
         return F.softmax(logits.float() / self.settings.temperature, dim=1)
 
-    def student_loss(self, engine, x, t):
-        s = engine.S(x)
+    def iteration(self, e: Engine, memory=None) -> dict:
+        """DDAD's iteration, with L_S and D_fc's update below."""
+        return {**super().iteration(e, memory), **self._logs}
+
+    def student_loss(self, s, t):
+        """L_S = D(S(x), T(x)) + fc_adversarial * BCE(D_fc(p_S), 1)."""
         self._s = s.detach()
-        loss_kd = discrepancy(self.settings.discrepancy, s, t,
-                              temperature=self.settings.temperature)
+        loss_kd = self.D(s, t)
         with no_param_grad(self.D_fc):  # the gradient reaches S through D_fc, not D_fc itself
             d_s = self.D_fc(self._probabilities(s))
         loss_adv = F.binary_cross_entropy_with_logits(d_s, torch.ones_like(d_s))
         self._logs.update(loss_kd=loss_kd.detach(), loss_fc_adv=loss_adv.detach())
         return loss_kd + self.weight * loss_adv
 
-    def after_student_step(self, engine, x, t):
-        # D_fc learns to tell teacher outputs (1) from student outputs (0) on this batch.
+    def after_student_step(self, x, t):
+        """D_fc learns to tell teacher outputs (1) from student outputs (0) on this batch."""
         d_t = self.D_fc(self._probabilities(t))
         d_s = self.D_fc(self._probabilities(self._s))
         loss_D = (F.binary_cross_entropy_with_logits(d_t, torch.ones_like(d_t))
@@ -89,9 +91,6 @@ class AdversarialFC(WeightedGeneratorLoss):
         loss_D.backward()
         self.opt_D.step()
         self._logs["loss_D_fc"] = loss_D.detach()
-
-    def iteration_logs(self):
-        return {**super().iteration_logs(), **self._logs}
 
     def state_dict(self):
         return {**super().state_dict(), "D_fc": self.D_fc.state_dict(),

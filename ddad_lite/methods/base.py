@@ -1,24 +1,23 @@
-"""The `Method` interface: the hooks through which the engine's loop runs every method, and the
-typed surface of the engine a method may use.
+"""The `Method` interface, and the engine's surface a method may use.
 
-The engine (engine.py) owns the default loop, DFAD's: per iteration, k student steps, then one
-generator step. A method decides what happens inside them through these hooks, and may
-replace the whole iteration where its paper's loop differs:
+A method owns its whole iteration: `iteration(e)` makes every update of one iteration, top to
+bottom (DFAD/DDAD's: k student steps, then one generator step; DAFL's joint step;
+DeepInversion's pixel rounds), through the engine's small surface `Engine` below (eight
+members: the networks, their optimisers, the step, z, autocast, the update, the config and a
+sum over ranks). The engine (engine.py) keeps what every method shares: building the
+networks and optimisers, the schedules, logging, evaluation, snapshots, checkpoints, the time
+limit and data parallel. What the engine calls on a method:
 
-    setup(engine)                    attach what the method needs to T (e.g. BN hooks)
-    iteration(engine)    -> logs     one iteration (default: the engine's k-then-1 loop)
-    student_batch(engine)            -> (x, t)   synthetic images and T(x), under no_grad
-                                                  (default: z ~ N(0, I), x = G(z), t = T(x))
-    student_loss(engine, x, t)       -> L_S      (default: D(S(x), t))
-    after_student_step(engine, x, t)              e.g. train an auxiliary network
-    generator_step(engine)           -> (L_G, logs)  one update of whatever synthesises x
-                                                  (default: one Adam step of G on L_G)
-    generator_loss(engine, z)        -> (L_G, logs)  L_G for one batch of z
-    snapshot_images(engine, z)       -> x        the images shown in snapshots (default: G(z))
-    iteration_logs() / history_records()          extra numbers for the training history
-    run_metrics(engine)              -> {name: value}  extra entries for metrics.json
+    setup(e) / close()               attach to T what the method needs (e.g. BN hooks); release
+    iteration(e)         -> logs     one iteration: {name: tensor}, with loss_S (and loss_G)
+    images_per_iteration()           images one iteration passes through the models
+    snapshot_images(e, z)            the images a snapshot shows (default: G(z))
+    history_records() / run_metrics(e)   extra records for the history and for metrics.json
     state_dict() / load_state_dict() the method's own state, saved in every checkpoint
-    close()                          release what setup attached (hooks)
+
+An extension (replay.py, buffer.py) wraps a method and calls its iteration with itself as
+the `memory` (rehearsal.py): the inner method mixes the memory's samples into each student
+batch (`memory.mix`) and lets it learn after each student step (`memory.remember`).
 
 Each method declares its settings as a dataclass, `Settings`, next to its code; the base
 `KDSettings` holds the student's loss D and its temperature, which every method that distils
@@ -29,13 +28,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import torch
 import torch.nn as nn
 
 from ..config import DistillConfig
-from ..data import DatasetInfo
 from ..errors import UserError
 from ..losses import DISCREPANCIES, BNStatistics, discrepancy
 
@@ -56,33 +54,41 @@ class KDSettings:
             raise UserError(f"temperature must be > 0, not {self.temperature}")
 
 
-class Engine(Protocol):
-    """What a method may use of the engine: the networks, their optimisers, the step, z, the
-    autocast context and `backward_step` (backward and step, through fp16's gradient scaler).
-    Nothing else of the engine is part of the methods' contract."""
+class Nets(NamedTuple):
+    """The three networks: T (frozen teacher), S (student), G (generator)."""
 
-    cfg: DistillConfig
-    info: DatasetInfo
-    device: torch.device
     T: nn.Module
     S: nn.Module
     G: nn.Module
-    opt_S: torch.optim.Optimizer
-    opt_G: torch.optim.Optimizer
-    step: int
+
+
+class Optimizers(NamedTuple):
+    """S's and G's optimisers (`e.opt.S`, `e.opt.G`)."""
+
+    S: torch.optim.Optimizer
+    G: torch.optim.Optimizer
+
+
+class Engine(Protocol):
+    """What a method may use of the engine, and nothing else (docs/architecture.md)."""
+
+    cfg: DistillConfig  # the run's settings: batch_size, student_steps (k), nz, device, seed
+    nets: Nets  # T, S, G = e.nets
+    opt: Optimizers  # e.opt.S, e.opt.G
+    step: int  # iterations made so far (0 during the first)
     # A differentiable sum over the processes of a data-parallel run, or None (one process):
     # the losses that read batch statistics take it as `reduce` (losses.py, distributed.py).
     reduce_statistics: object
 
-    def sample_z(self, batch_size: int | None = None) -> torch.Tensor: ...
+    def sample_z(self, batch_size: int | None = None) -> torch.Tensor:
+        """z ~ N(0, I), (batch_size or cfg.batch_size, nz), from the run's seeded stream."""
 
-    def autocast(self) -> contextlib.AbstractContextManager: ...
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """The run's mixed precision (bf16 / fp16 autocast, or nothing)."""
 
-    def default_iteration(self) -> dict: ...
-
-    def student_step(self) -> torch.Tensor: ...
-
-    def backward_step(self, losses, optimizers) -> None: ...
+    def update(self, losses, optimizers) -> None:
+        """Zero the optimisers' gradients, backward of each loss, a step of each optimiser
+        (under fp16 through the gradient scaler). One loss and optimiser, or lists."""
 
 
 @contextlib.contextmanager
@@ -99,7 +105,7 @@ def no_param_grad(model: nn.Module):
 
 
 class Method:
-    """A recipe. Subclasses change the losses, the source of x or the loop."""
+    """A recipe: its settings and its iteration. Subclasses define `iteration`."""
 
     name = "method"
     Settings = KDSettings
@@ -110,76 +116,74 @@ class Method:
         self.name = name or self.name
         self.settings = self.Settings(**cfg.settings_of(self.name))
 
-    # ---- set up and release --------------------------------------------------------------
     def setup(self, engine: Engine) -> None:
         """Called once the engine has built T, S and G (e.g. to hook T's BN layers)."""
 
     def close(self) -> None:
         """Release what `setup` attached, so a reused teacher keeps no trace of this run."""
 
-    # ---- the iteration -------------------------------------------------------------------
-    def iteration(self, engine: Engine) -> dict:
-        """One iteration; returns {name: tensor} of losses (default: the engine's loop)."""
-        return engine.default_iteration()
+    def iteration(self, e: Engine, memory=None) -> dict:
+        """One iteration's updates; returns {name: tensor} with `loss_S` (and `loss_G`).
+        `memory`: a rehearsal memory (rehearsal.py) the iteration mixes into S's batches."""
+        raise NotImplementedError
+
+    def distil(self, e: Engine, x: torch.Tensor, memory=None) -> torch.Tensor:
+        """One step of S on synthetic images x (no gradient to x): minimise
+        L_S = D(S(x), T(x)). A memory first joins its samples to the batch, and learns from
+        the batch after the step (rehearsal.py). Returns L_S."""
+        T, S, _ = e.nets
+        with torch.no_grad(), e.autocast():
+            t = T(x)
+            if memory is not None:  # past images join the batch, labelled by T
+                x, t = memory.mix(e, x, t)
+        with e.autocast():
+            loss_S = self.student_loss(S(x), t)
+        e.update(loss_S, e.opt.S)
+        self.after_student_step(x, t)
+        if memory is not None:
+            memory.remember(e, x, t)
+        return loss_S
+
+    def student_loss(self, s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """L_S for student logits s = S(x) and teacher logits t: D(s, t)."""
+        return self.D(s, t)
+
+    def after_student_step(self, x: torch.Tensor, t: torch.Tensor) -> None:
+        """After S's step on (x, t): nothing (Adversarial* trains its discriminator here)."""
+
+    def D(self, s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The student's loss D(S(x), T(x)): `discrepancy` (at `temperature` for "kl")."""
+        return discrepancy(self.settings.discrepancy, s, t,
+                           temperature=self.settings.temperature)
 
     def images_per_iteration(self) -> int:
         """Images the iteration's steps pass through the models, a batch counted once per step
         (metrics.json's `images_per_second`): k student batches and one generator batch."""
         return (self.cfg.student_steps + 1) * self.cfg.batch_size
 
-    # ---- the student step ----------------------------------------------------------------
-    def student_batch(self, engine: Engine) -> tuple[torch.Tensor, torch.Tensor]:
-        """Synthetic images x and teacher logits t = T(x); the engine calls it under no_grad."""
-        z = engine.sample_z()
-        x = engine.G(z)  # G is not updated by the student step
-        return x, engine.T(x)
-
-    def student_loss(self, engine: Engine, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """L_S on synthetic images x with teacher logits t (computed without autograd)."""
-        return discrepancy(self.settings.discrepancy, engine.S(x), t,
-                           temperature=self.settings.temperature)
-
-    def after_student_step(self, engine: Engine, x: torch.Tensor, t: torch.Tensor) -> None:
-        """Called after S's update with the same batch (train auxiliary networks here)."""
-
-    # ---- the generator step --------------------------------------------------------------
-    def generator_step(self, engine: Engine) -> tuple[torch.Tensor, dict]:
-        """One update of G: minimise L_G (S's parameters get no gradient)."""
-        z = engine.sample_z()
-        with no_param_grad(engine.S), engine.autocast():
-            loss_G, parts = self.generator_loss(engine, z)
-        engine.opt_G.zero_grad(set_to_none=True)
-        engine.backward_step(loss_G, engine.opt_G)
-        return loss_G.detach(), {k: v.detach() for k, v in parts.items()}
-
-    def generator_loss(self, engine: Engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        """L_G for one batch of z; returns (loss, {name: tensor}) for the history."""
-        raise NotImplementedError
-
-    # ---- what the engine reports ---------------------------------------------------------
-    def snapshot_images(self, engine: Engine, z: torch.Tensor) -> torch.Tensor:
+    def snapshot_images(self, e: Engine, z: torch.Tensor) -> torch.Tensor:
         """The synthetic images a snapshot shows (called under no_grad)."""
-        return engine.G(z)
-
-    def iteration_logs(self) -> dict:
-        """Extra {name: tensor} for the training history of the iteration just made."""
-        return {}
+        return e.nets.G(z)
 
     def history_records(self) -> dict:
         """Extra {history key: record} appended at each log step (e.g. per-layer R_l)."""
         return {}
 
-    def run_metrics(self, engine: Engine) -> dict:
+    def run_metrics(self, e: Engine) -> dict:
         """Extra entries for metrics.json (e.g. the memory a replay model holds)."""
         return {}
 
-    # ---- checkpoints ---------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Extra state a method keeps between steps (saved in checkpoints)."""
         return {}
 
     def load_state_dict(self, state: dict) -> None:
         pass
+
+
+def detached(logs: dict) -> dict:
+    """{name: tensor} with every tensor detached (a log holds no graph)."""
+    return {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in logs.items()}
 
 
 class HooksTeacherBN:
@@ -193,13 +197,13 @@ class HooksTeacherBN:
     def wants_bn(self) -> bool:
         return True
 
-    def setup(self, engine: Engine) -> None:
-        self.reduce = getattr(engine, "reduce_statistics", None)  # None: one process
+    def setup(self, e: Engine) -> None:
+        self.reduce = e.reduce_statistics  # None: one process
         if self.wants_bn():
-            self.bn = BNStatistics(engine.T, reduce=self.reduce)
+            self.bn = BNStatistics(e.nets.T, reduce=self.reduce)
             if not len(self.bn):  # e.g. a ViT, or TorchScript (its layers are not nn modules)
                 self.bn = None
-                raise UserError(f"the teacher ({type(engine.T).__name__}) has no BatchNorm "
+                raise UserError(f"the teacher ({type(e.nets.T).__name__}) has no BatchNorm "
                                 "layers (nn.BatchNorm*), whose statistics L_BN matches; "
                                 "distil it with a method without L_BN, e.g. --method dfad")
             self.bn.set_enabled(False)  # on only while a loss needs the statistics

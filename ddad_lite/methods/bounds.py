@@ -1,7 +1,7 @@
 """The two bounds a data-free student is read between: neither is a data-free method.
 
-Both train the same student S with the same loss and schedule as any method of the engine's
-default loop (k student steps per iteration, each on a fresh batch of `batch_size` images,
+Both train the same student S with the same loss and schedule as DFAD's loop (k student
+steps per iteration, each on a fresh batch of `batch_size` images,
 L_S = D(S(x), T(x))), so that a run of either sees exactly as many student updates and images
 as a DDAD run of the same config. Only where x comes from differs:
 
@@ -28,17 +28,25 @@ import torch
 from ..config import DistillConfig
 from ..data import dataset_info, get_dataset
 from ..data.validation import training_indices
-from .base import Engine, KDSettings, Method
+from .base import Engine, KDSettings, Method, detached
 
 
 class _StudentOnly(Method):
-    """The default loop's k student steps; the generator step does nothing."""
+    """DFAD's loop without its generator step: k steps of S on images from `images`."""
 
     Settings = KDSettings
     uses_generator = False  # G's lr schedule is not stepped either
 
-    def generator_step(self, engine: Engine) -> tuple[torch.Tensor, dict]:
-        return torch.zeros((), device=engine.device), {}
+    def iteration(self, e: Engine, memory=None) -> dict:
+        for _ in range(e.cfg.student_steps):
+            with torch.no_grad(), e.autocast():
+                x = self.images(e)
+            loss_S = self.distil(e, x)
+        return detached({"loss_S": loss_S, "loss_G": torch.zeros((), device=loss_S.device)})
+
+    def images(self, e: Engine) -> torch.Tensor:
+        """A batch of x: G(z) of the generator at its initialisation."""
+        return e.nets.G(e.sample_z())
 
     def images_per_iteration(self) -> int:
         return self.cfg.student_steps * self.cfg.batch_size
@@ -89,20 +97,20 @@ class RealDataKD(_StudentOnly):
             chosen.append(take)
         return torch.cat(chosen)
 
-    def _images(self, engine: Engine, indices: torch.Tensor) -> torch.Tensor:
+    def _images(self, indices: torch.Tensor) -> torch.Tensor:
         train, _ = self.training_images()
         x = torch.stack([train[int(i)][0] for i in indices])
-        fmt = torch.channels_last if engine.cfg.channels_last else torch.preserve_format
-        return x.to(engine.device, memory_format=fmt)
+        fmt = torch.channels_last if self.cfg.channels_last else torch.preserve_format
+        return x.to(self.cfg.device, memory_format=fmt)
 
-    def student_batch(self, engine: Engine) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self._images(engine, self.next_indices(self.cfg.batch_size))
-        return x, engine.T(x)
+    def images(self, e: Engine) -> torch.Tensor:
+        """The next batch of the teacher's real training images."""
+        return self._images(self.next_indices(self.cfg.batch_size))
 
-    def snapshot_images(self, engine: Engine, z: torch.Tensor) -> torch.Tensor:
+    def snapshot_images(self, e: Engine, z: torch.Tensor) -> torch.Tensor:
         """The first len(z) training images (fixed), in place of G(z)."""
         _, keep = self.training_images()
-        return self._images(engine, keep[:len(z)])
+        return self._images(keep[:len(z)])
 
     def state_dict(self) -> dict:
         return {"order": self.order, "position": self.position, "rng": self.rng.get_state()}

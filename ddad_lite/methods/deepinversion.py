@@ -26,13 +26,13 @@ ImageNet version, for the optional terms):
   cosine policy with a linear warm-up of `lr_warmup` steps (`lr_schedule="cosine"`); after
   each step x is clipped to the valid image range where `clip` (ImageNet), not on CIFAR.
 
-How it fits the engine's loop (the kit's own arrangement: the public code does not include the
-distillation part):
-- the *generator step* makes `pixel_steps` Adam steps on the current batch; after `rounds`
-  generator steps (pixel_steps x rounds steps: the public CIFAR code makes 2,000) the batch
-  is finished, joins a pool and a new batch starts from noise;
-- each *student step* draws one batch uniformly from the pool plus the current batch and
-  minimises L_S = D(S(x), T(x)) (KL at tau = 1 by default for `deepinv`).
+The iteration (`DeepInversion.iteration`; the kit's own arrangement: the public code does not
+include the distillation part):
+- k *student steps*: each draws one batch uniformly from the pool plus the current batch and
+  minimises L_S = D(S(x), T(x)) (KL at tau = 1 by default for `deepinv`);
+- then `pixel_steps` Adam steps on the current batch (in place of a generator step); after
+  `rounds` iterations (pixel_steps x rounds steps: the public CIFAR code makes 2,000) the
+  batch is finished, joins a pool and a new batch starts from noise.
 The pool keeps at most `pool_size` batches (first in, first out), so memory is bounded by
 pool_size x batch_size x C x H x W x 4 bytes; it is saved in checkpoints so resume stays
 exact. A batch's final pixels join the pool (the public CIFAR code also returns the final
@@ -52,7 +52,7 @@ from ..config import DistillConfig
 from ..data import dataset_info
 from ..errors import UserError
 from ..losses import fp32_or_wider
-from .base import HooksTeacherBN, KDSettings, Method, no_param_grad
+from .base import Engine, HooksTeacherBN, KDSettings, Method, detached, no_param_grad
 
 L2_NORMS = ("batch", "image")
 LR_SCHEDULES = ("constant", "cosine")
@@ -206,11 +206,12 @@ class DeepInversion(HooksTeacherBN, Method):
         losses = [h.loss for h in self.bn.hooks]
         return self.settings.first_bn_multiplier * losses[0] + sum(losses[1:])
 
-    def pixel_loss(self, engine, x_jit):
+    def pixel_loss(self, e: Engine, x_jit):
         """(L_x, {term: value}) for the augmented pixels x~ (the equation above)."""
         w = self.settings
-        with engine.autocast(), self.bn.recording():
-            t = engine.T(x_jit)  # BN hooks record the statistics of x~
+        T, S, _ = e.nets
+        with e.autocast(), self.bn.recording():
+            t = T(x_jit)  # BN hooks record the statistics of x~
             loss_bn = self.bn_loss()
         t = fp32_or_wider(t)
         loss_ce = F.cross_entropy(t, self.y)
@@ -221,26 +222,39 @@ class DeepInversion(HooksTeacherBN, Method):
         logs = {"loss_bn": loss_bn, "loss_ce": loss_ce, "loss_tv_l2": tv2, "loss_tv_l1": tv1,
                 "loss_l2": loss_l2}
         if w.competition:
-            was_training = engine.S.training
-            engine.S.eval()  # as the public code: S judges in eval mode, no update
-            with no_param_grad(engine.S), engine.autocast():
-                s = engine.S(x_jit)
-            engine.S.train(was_training)
+            was_training = S.training
+            S.eval()  # as the public code: S judges in eval mode, no update
+            with no_param_grad(S), e.autocast():
+                s = S(x_jit)
+            S.train(was_training)
             logs["loss_competition"] = loss_comp = competition_loss(
                 s, t, w.competition_temperature)
             loss = loss + w.competition * loss_comp
         return loss, logs
 
-    # ---- the "generator step": optimise the current pixel batch ----------------------------
-    def generator_step(self, engine):
+    # ---- the iteration ---------------------------------------------------------------------
+    def iteration(self, e: Engine, memory=None) -> dict:
+        """k steps of S on batches from the pool, then `pixel_steps` steps of the pixels (with
+        a memory that asks for it, PRE-DFKD's order: the pixels first)."""
+        k = e.cfg.student_steps
+        order = ["x"] + ["S"] * k if memory and memory.generator_first else ["S"] * k + ["x"]
+        for update in order:
+            if update == "S":
+                loss_S = self.distil(e, self.pool_batch(), memory)
+            else:
+                loss_x, logs = self.optimise_pixels(e)
+        return detached({"loss_S": loss_S, "loss_G": loss_x, **logs})
+
+    def optimise_pixels(self, e: Engine) -> tuple[torch.Tensor, dict]:
+        """`pixel_steps` Adam steps of the current batch on L_x; a batch finished after
+        `rounds` calls joins the pool. Returns the last step's (L_x, {term: value})."""
         w = self.settings
         for k in range(w.pixel_steps):
             step = self.rounds_done * w.pixel_steps + k  # the step within this batch
             for group in self.opt_x.param_groups:
                 group["lr"] = self._lr(step)
-            loss, logs = self.pixel_loss(engine, self._augment(self.x))
-            self.opt_x.zero_grad(set_to_none=True)
-            engine.backward_step(loss, self.opt_x)
+            loss, logs = self.pixel_loss(e, self._augment(self.x))
+            e.update(loss, self.opt_x)
             if w.clip:
                 with torch.no_grad():
                     self.x.copy_(torch.max(torch.min(self.x, self.high), self.low))
@@ -250,23 +264,22 @@ class DeepInversion(HooksTeacherBN, Method):
             if len(self.pool) > w.pool_size:
                 self.pool.pop(0)
             self._new_batch()
-        return loss.detach(), {k: v.detach() for k, v in logs.items()}
+        return loss, logs
 
     def images_per_iteration(self) -> int:
         """The current batch through T `pixel_steps` times, then k student batches."""
         return (self.settings.pixel_steps + self.cfg.student_steps) * self.cfg.batch_size
 
-    # ---- the student step: a batch from the pool -----------------------------------------
-    def student_batch(self, engine):
+    def pool_batch(self) -> torch.Tensor:
+        """A batch drawn uniformly from the pool and the current batch (no gradient)."""
         candidates = self.pool + [self.x.detach()]
         i = int(torch.randint(len(candidates), (1,), generator=self.rng, device=self.device))
-        x = candidates[i]
-        return x, engine.T(x)
+        return candidates[i]
 
-    def snapshot_images(self, engine, z):
+    def snapshot_images(self, e, z):
         return self.x.detach()[: len(z)]
 
-    def run_metrics(self, engine):
+    def run_metrics(self, e):
         pool_bytes = sum(x.numel() * x.element_size() for x in self.pool)
         return {"deepinv_pool_batches": len(self.pool), "deepinv_pool_bytes": pool_bytes}
 

@@ -1,21 +1,22 @@
 """Rehearsal: what "+replay" (a VAE, replay.py) and "+buffer" (stored images, buffer.py) share,
 so that both replay into the student's batches in exactly the same way.
 
-A memory M wraps any method: it learns from part of the novel synthetic stream, and its
-samples, labelled by the teacher, join every student batch (PRE-DFKD, kuluhan/PRE-DFKD,
-distillation.py lines 8-43 and main.py lines 83-108):
+A memory M wraps any method M0: its iteration is M0's iteration, called with M as the
+`memory`. M learns from part of the novel synthetic stream, and its samples, labelled by the
+teacher, join every student batch (PRE-DFKD, kuluhan/PRE-DFKD, distillation.py lines 8-43 and
+main.py lines 83-108):
 
-    novel:    x, t = the wrapped method's student batch (e.g. x = G(z), t = T(x))
-    replay:   x' = M.samples(n_replay),  t' = T(x')            (the teacher labels x')
-    L_S     = the wrapped method's student loss on [x; x'], [t; t']
+    novel:    x, t = M0's student batch (e.g. x = G(z), t = T(x))
+    replay:   x' = M.samples(n_replay),  t' = T(x')            (`mix`: the teacher labels x')
+    L_S     = M0's student loss on [x; x'], [t; t']
     after S's update, in the first `replay_vae_updates` student steps of each iteration:
-              M learns from x[:replay_vae_novel * len(x)]      (its own update rule)
+              M learns from x[:replay_vae_novel * len(x)]      (`remember`: its own rule)
 
 with n_replay = round(replay_fraction * batch_size) (PRE-DFKD: 1024 novel, 128 = 1/8
 replayed), from the iteration `replay_warmup * iterations` on (PRE-DFKD: from the first).
-With `replay_generator_first`, an iteration makes the generator step before the k student
-steps (PRE-DFKD's order, main.py lines 94-108) instead of the engine's k-then-1 (the only
-loop of the methods an extension combines with: DAFL's joint loop refuses extensions).
+With `replay_generator_first`, M0's iteration makes its generator step before the k student
+steps (PRE-DFKD's order, main.py lines 94-108) instead of DFAD's k-then-1 (the only loop of
+the methods an extension combines with: DAFL's joint loop refuses extensions).
 """
 
 from __future__ import annotations
@@ -85,20 +86,20 @@ class Rehearsal(Method):
     def has_samples(self) -> bool:
         return True
 
-    # ---- delegated to the wrapped method -------------------------------------------------
-    def setup(self, engine: Engine) -> None:
-        self.base.setup(engine)
+    # ---- the wrapped method's iteration, with this memory -------------------------------
+    def setup(self, e: Engine) -> None:
+        self.base.setup(e)
 
     def close(self) -> None:
         self.base.close()
 
-    def iteration(self, engine: Engine) -> dict:
-        if not self.settings.replay_generator_first:
-            return self.base.iteration(engine)
-        loss_G, parts = engine.generator_step()
-        for _ in range(self.cfg.student_steps):
-            loss_S = engine.student_step()
-        return {"loss_S": loss_S, "loss_G": loss_G, **parts}
+    @property
+    def generator_first(self) -> bool:
+        """PRE-DFKD's order: the inner method's generator step before its student steps."""
+        return self.settings.replay_generator_first
+
+    def iteration(self, e: Engine, memory=None) -> dict:
+        return {**self.base.iteration(e, memory=self), **self._logs}
 
     def images_per_iteration(self) -> int:
         """The wrapped method's, plus the replayed samples of each of the k student batches
@@ -108,50 +109,39 @@ class Rehearsal(Method):
     def history_records(self) -> dict:
         return self.base.history_records()
 
-    def generator_step(self, engine):
-        return self.base.generator_step(engine)
+    def snapshot_images(self, e, z):
+        return self.base.snapshot_images(e, z)
 
-    def generator_loss(self, engine, z):
-        return self.base.generator_loss(engine, z)
+    # ---- into the student's batch, and the memory's update -------------------------------
+    def replaying(self, e: Engine) -> bool:
+        return self.replay_size > 0 and e.step >= self.warmup_steps and self.has_samples()
 
-    def student_loss(self, engine, x, t):
-        return self.base.student_loss(engine, x, t)
-
-    def snapshot_images(self, engine, z):
-        return self.base.snapshot_images(engine, z)
-
-    def iteration_logs(self) -> dict:
-        return {**self.base.iteration_logs(), **self._logs}
-
-    # ---- the student batch and the memory's update ---------------------------------------
-    def replaying(self, engine: Engine) -> bool:
-        return (self.replay_size > 0 and engine.step >= self.warmup_steps
-                and self.has_samples())
-
-    def student_batch(self, engine: Engine):
-        if engine.step != self._iteration:  # the first student step of an iteration
-            self._iteration, self._step_in_iteration = engine.step, 0
+    def mix(self, e: Engine, x: torch.Tensor, t: torch.Tensor):
+        """The novel batch (x, t) with the memory's samples and T's logits on them appended
+        (called under no_grad, once per student step)."""
+        if e.step != self._iteration:  # the first student step of an iteration
+            self._iteration, self._step_in_iteration = e.step, 0
         else:
             self._step_in_iteration += 1
-        x, t = self.base.student_batch(engine)
         self._n_novel = len(x)
         self._logs["replay_size"] = torch.tensor(0.0)  # the memory's last losses stay
-        if not self.replaying(engine):
+        if not self.replaying(e):
             return x, t
-        x_replay = self.samples(engine, self.replay_size).to(x.dtype)
-        t_replay = engine.T(x_replay)  # the teacher labels the replayed samples
+        x_replay = self.samples(e, self.replay_size).to(x.dtype)
+        t_replay = e.nets.T(x_replay)  # the teacher labels the replayed samples
         self._logs["replay_size"] = torch.tensor(float(len(x_replay)))
         return torch.cat([x, x_replay]), torch.cat([t, t_replay.to(t.dtype)])
 
     def learns_now(self) -> bool:
         return self._step_in_iteration < self.settings.replay_vae_updates
 
-    def after_student_step(self, engine: Engine, x, t) -> None:
-        self.base.after_student_step(engine, x, t)
+    def remember(self, e: Engine, x, t) -> None:
+        """After S's update on (x, t): in the first `replay_vae_updates` student steps of an
+        iteration, the memory learns from the first part of the novel batch."""
         if not self.learns_now():
             return
         n = max(1, int(self.settings.replay_vae_novel * self._n_novel))
-        self._logs.update(self.learn(engine, x[:n].detach().float(), t[:n].detach().float()))
+        self._logs.update(self.learn(e, x[:n].detach().float(), t[:n].detach().float()))
         self.samples_seen += n
 
     def rehearsal_metrics(self, prefix: str) -> dict:

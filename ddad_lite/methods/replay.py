@@ -105,7 +105,7 @@ class PseudoReplay(Rehearsal):
         opt_z = torch.optim.Adam([z], lr=w.replay_z_lr)
         with torch.enable_grad():
             for _ in range(w.replay_z_steps):
-                t = engine.T(self.V.decode(z))
+                t = engine.nets.T(self.V.decode(z))
                 loss = w.replay_z_onehot * onehot_loss(t) + w.replay_z_entropy * \
                     class_balance_loss(t)
                 if n > 1:
@@ -139,12 +139,12 @@ class PseudoReplay(Rehearsal):
             z = self.tuned_z(engine, self.replay_size, into_vae=w.replay_prior_into_vae)
             with torch.no_grad():
                 x_memory = self.V.decode(z)
-                t = torch.cat([t, engine.T(x_memory).float()])
+                t = torch.cat([t, engine.nets.T(x_memory).float()])
             x = torch.cat([x, x_memory])
         x_hat, mu, logvar = self.V(x, self.randn(len(x)))
         loss_rec = F.l1_loss(x_hat, x)
         if w.replay_teacher_reconstruction:
-            loss_rec = loss_rec + F.l1_loss(engine.T(x_hat).float(), t)
+            loss_rec = loss_rec + F.l1_loss(engine.nets.T(x_hat).float(), t)
         kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
         loss_V = loss_rec + w.replay_kl * kl
         loss_V.backward()

@@ -134,7 +134,7 @@ print(f"BN_0 running var  {var0.tolist()} | the data's var  {data['x'].var(0).to
 # its weights, $D$ = L1 and $k$ are **the kit's reconstruction** (`docs/fidelity.md`).
 #
 # `ddad_lite/lessons/toy2d.py` holds the loop (30 lines, with the kit's `BNStatistics` and
-# `l1_discrepancy`); `ddad_lite/methods/weighted.py` is the same two equations for images.
+# `l1_discrepancy`); `ddad_lite/methods/ddad.py` is the same two equations for images.
 
 # %%
 results = compare_methods(teacher, data, settings=settings, seed=seed)

@@ -103,7 +103,7 @@ print(f"teacher accuracy {record['accuracy']:.1%}; budget {budget}")
 #   spots and $S$ keeps fixing them.
 #
 # Each iteration makes $k$ student steps (`student_steps`), then one generator step (DFAD's
-# protocol). `ddad_lite/methods/weighted.py` implements these two lines, with $\alpha$ and
+# protocol). `ddad_lite/methods/ddad.py` implements these two lines, with $\alpha$ and
 # $\beta$ as the settings `bn` and `adversarial` (DDAD, DFAD and BN-only are rows of settings
 # in `ddad_lite/methods/__init__.py`); the loop around them is the engine's
 # (`ddad_lite/engine.py`). The methods, their objectives and the

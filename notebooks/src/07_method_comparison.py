@@ -86,15 +86,15 @@ print(f"teacher accuracy {teacher[1]['accuracy']:.3f}; every method: {cfg.iterat
       f"iterations x k = {cfg.student_steps} student steps, batch {cfg.batch_size}")
 
 # %% [markdown]
-# ## One loop, several recipes
+# ## One engine, each method's own iteration
 #
-# Every run below goes through `Distiller.train_iteration`: $k$ student steps, each on a batch
-# the method provides (`method.student_batch`, by default $x = G(z)$, $t = T(x)$) with the
-# method's loss $\mathcal{L}_S$, then one step of whatever synthesises $x$
-# (`method.generator_step`: one Adam step of $G$ on $\mathcal{L}_G$, or for DeepInversion a few
-# Adam steps on the pixels themselves). The methods are in `ddad_lite/methods/`, one file
-# each; `docs/reference.md` summarises each method's paper and which details the kit had to
-# choose itself.
+# Every run below goes through the same engine, and each method owns its iteration
+# (`method.iteration`): for most, $k$ student steps, each on a batch the method makes (by
+# default $x = G(z)$, $t = T(x)$) with the loss $\mathcal{L}_S$, then one step of whatever
+# synthesises $x$ (one Adam step of $G$ on $\mathcal{L}_G$, or for DeepInversion a few Adam
+# steps on the pixels themselves); DAFL updates $G$ and $S$ together on one batch. The methods
+# are in `ddad_lite/methods/`, one file each; `docs/reference.md` summarises each method's
+# paper and which details the kit had to choose itself.
 
 # %%
 rows = sweep(methods, profile=profile, seeds=seeds, teacher=teacher,

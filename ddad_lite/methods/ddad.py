@@ -19,11 +19,9 @@ b is `entropy_log_base` (e: nats; DAFL's code uses log10). Terms with weight 0 a
 computed. The method owns T's BN hooks: they are attached only when `bn` is non-zero and
 record only during the generator's forward pass.
 
-The loop: "alternate" is the engine's (DFAD's) k student steps then one generator step, each
-on a fresh z; "joint" is DAFL's (DAFL-train.py, lines 168-185): one z per iteration, G and S
-both updated once on the same batch. DAFL adds its KD loss to L_G and calls backward once;
-S sees x.detach() and T(x).detach(), so the two graphs are disjoint and the kit's two
-backward calls give the same gradients.
+The iteration (`DDAD.iteration`, DFAD's loop: DFAD_cifar.py's train()): k student steps,
+each on a fresh z, then one generator step on a fresh z. DAFL's joint loop, one z per
+iteration with G and S updated together, is dafl.py.
 
 At the first generator batch of a run the method measures every term's value and the norm
 of its gradient with respect to G's parameters, weighted and unweighted (methods/terms.py):
@@ -41,7 +39,7 @@ import torch
 from ..config import DistillConfig
 from ..errors import UserError
 from ..losses import class_balance_loss, discrepancy, onehot_loss
-from .base import Engine, HooksTeacherBN, KDSettings, Method, no_param_grad
+from .base import Engine, HooksTeacherBN, KDSettings, Method, detached, no_param_grad
 from .terms import format_term_report, term_report
 
 LOOPS = ("alternate", "joint")
@@ -71,11 +69,12 @@ class WeightedSettings(KDSettings):
             KDSettings(discrepancy=self.generator_discrepancy).validate()
 
 
-class WeightedGeneratorLoss(HooksTeacherBN, Method):
-    """L_G = sum_i w_i L_i over the named losses; L_S = D(S(x), T(x))."""
+class DDAD(HooksTeacherBN, Method):
+    """L_G = sum_i w_i L_i over the named losses; L_S = D(S(x), T(x)); DFAD's loop."""
 
     name = "ddad"
     Settings = WeightedSettings
+    loops = ("alternate",)  # DAFL (dafl.py) adds "joint"
 
     def __init__(self, cfg: DistillConfig, *, name: str | None = None):
         super().__init__(cfg, name=name)
@@ -86,39 +85,47 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
     @classmethod
     def check(cls, cfg: DistillConfig, settings: WeightedSettings) -> None:
         """Cross-checks of the settings against the run's schedule (one line each)."""
-        if settings.loop == "joint" and cfg.student_steps != 1:
-            raise UserError(f"the joint loop updates S once per iteration, but student_steps "
-                            f"is {cfg.student_steps}; set student_steps=1 or loop=alternate")
-        if settings.loop == "joint" and "+" in cfg.method:
-            raise UserError(f"{cfg.method}: the joint loop does not combine with extensions; "
-                            "set loop=alternate")
+        if settings.loop not in cls.loops:
+            raise UserError(f"loop={settings.loop} is DAFL's joint loop, which {cfg.method} "
+                            "does not run; use --method dafl or loop=alternate")
 
-    def wants_bn(self) -> bool:
-        """T's BN hooks are attached only when L_BN is part of L_G."""
-        return bool(self.settings.bn)
-
-    def setup(self, engine: Engine) -> None:
-        if self.settings.activation and not callable(getattr(engine.T, "forward_features",
-                                                             None)):
-            raise UserError(f"the activation term (DAFL's) reads the teacher's features, "
-                            f"T.forward_features(x), which {type(engine.T).__name__} lacks; "
-                            "give it forward_features and forward_head "
-                            "(docs/your-own-teacher.md), or use e.g. --method dfad")
-        super().setup(engine)
+    # ---- the iteration ---------------------------------------------------------------------
+    def iteration(self, e: Engine, memory=None) -> dict:
+        """k updates of S, then one of G (with a memory that asks for it, PRE-DFKD's order:
+        G first). `memory`: +replay / +buffer (rehearsal.py)."""
+        _, S, G = e.nets
+        k = e.cfg.student_steps
+        order = ["G"] + ["S"] * k if memory and memory.generator_first else ["S"] * k + ["G"]
+        for update in order:
+            if update == "S":  # S learns to agree with T on G's images: min D(S(x), T(x))
+                with torch.no_grad(), e.autocast():
+                    x = G(e.sample_z())
+                loss_S = self.distil(e, x, memory)  # (base.py: one step of S)
+            else:  # G seeks images T finds plausible (L_BN) and S and T disagree on
+                with no_param_grad(S), e.autocast():
+                    loss_G, terms = self.generator_loss(e, G(e.sample_z()))
+                e.update(loss_G, e.opt.G)
+        return detached({"loss_S": loss_S, "loss_G": loss_G, **terms})
 
     # ---- L_G -------------------------------------------------------------------------------
-    def generator_loss(self, engine: Engine, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        loss, logs, _, _ = self.objective(engine, engine.G(z))
-        return loss, logs
+    def generator_loss(self, e: Engine, x: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """(L_G, {loss_term: value}) for synthetic images x = G(z), autograd through x:
 
-    def objective(self, engine: Engine, x: torch.Tensor):
-        """(L_G, {term: value}, x, t) for synthetic images x (with autograd through x)."""
+            L_G = bn L_BN(T, x) + onehot L_oh + activation L_a + entropy L_ie
+                  - adversarial D_G(S(x), T(x))
+        """
+        loss, terms, _ = self.objective(e, x)
+        return loss, terms
+
+    def objective(self, e: Engine, x: torch.Tensor):
+        """(L_G, {loss_term: value}, t = T(x)): L_G and the teacher's logits on x."""
+        T, S, _ = e.nets
         w = self.settings
         if self.bn is not None:
             with self.bn.recording():  # the teacher's BN hooks record the statistics of x
-                f, t = self._teacher(engine, x)
+                f, t = self._teacher(T, x)
         else:
-            f, t = self._teacher(engine, x)
+            f, t = self._teacher(T, x)
         terms = {}  # name: (weight in L_G, loss)
         if w.bn:
             terms["bn"] = (w.bn, self.bn.loss())  # teacher as discriminator
@@ -131,20 +138,39 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
                                                                  reduce=self.reduce))
         if w.adversarial:  # student as discriminator, maximised
             terms["adv"] = (-w.adversarial, discrepancy(
-                self.generator_discrepancy, engine.S(x), t, temperature=w.temperature))
+                self.generator_discrepancy, S(x), t, temperature=w.temperature))
         loss = x.new_zeros(())
         for weight, term in terms.values():
             loss = loss + weight * term
-        if self.term_report is None and engine.step == 0 and torch.is_grad_enabled():
-            self._report_terms(engine, terms)
-        return loss, {f"loss_{name}": term for name, (_, term) in terms.items()}, x, t
+        if self.term_report is None and e.step == 0 and torch.is_grad_enabled():
+            self._report_terms(e, terms)
+        return loss, {f"loss_{name}": term for name, (_, term) in terms.items()}, t
+
+    def _teacher(self, T, x: torch.Tensor):
+        if self.settings.activation:  # DAFL's activation term reads T's features
+            f = T.forward_features(x)
+            return f, T.forward_head(f)
+        return None, T(x)
+
+    def wants_bn(self) -> bool:
+        """T's BN hooks are attached only when L_BN is part of L_G."""
+        return bool(self.settings.bn)
+
+    def setup(self, e: Engine) -> None:
+        T = e.nets.T
+        if self.settings.activation and not callable(getattr(T, "forward_features", None)):
+            raise UserError(f"the activation term (DAFL's) reads the teacher's features, "
+                            f"T.forward_features(x), which {type(T).__name__} lacks; "
+                            "give it forward_features and forward_head "
+                            "(docs/your-own-teacher.md), or use e.g. --method dfad")
+        super().setup(e)
 
     # ---- what each term weighs, once per run --------------------------------------------
     term_report: dict | None = None
     _term_report_logged = False
 
-    def _report_terms(self, engine: Engine, terms: dict) -> None:
-        self.term_report = {"iteration": 1, **term_report(terms, engine.G.parameters())}
+    def _report_terms(self, e: Engine, terms: dict) -> None:
+        self.term_report = {"iteration": 1, **term_report(terms, e.nets.G.parameters())}
         if self.cfg.progress:
             print(format_term_report(self.term_report), flush=True)
 
@@ -155,8 +181,8 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
             records["lg_terms"] = self.term_report
         return records
 
-    def run_metrics(self, engine: Engine) -> dict:
-        return {**super().run_metrics(engine), "lg_terms": self.term_report}
+    def run_metrics(self, e: Engine) -> dict:
+        return {**super().run_metrics(e), "lg_terms": self.term_report}
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "term_report": self.term_report,
@@ -166,31 +192,3 @@ class WeightedGeneratorLoss(HooksTeacherBN, Method):
         super().load_state_dict(state)
         self.term_report = state.get("term_report")
         self._term_report_logged = state.get("term_report_logged", False)
-
-    def _teacher(self, engine: Engine, x: torch.Tensor):
-        if self.settings.activation:  # DAFL's activation term reads T's features
-            f = engine.T.forward_features(x)
-            return f, engine.T.forward_head(f)
-        return None, engine.T(x)
-
-    # ---- DAFL's loop -----------------------------------------------------------------------
-    def iteration(self, engine: Engine) -> dict:
-        if self.settings.loop == "alternate":
-            return engine.default_iteration()
-        z = engine.sample_z()
-        with no_param_grad(engine.S), engine.autocast():
-            loss_G, logs, x, t = self.objective(engine, engine.G(z))
-        x, t = x.detach(), t.detach()
-        with engine.autocast():
-            loss_S = self.student_loss(engine, x, t)
-        engine.opt_G.zero_grad(set_to_none=True)
-        engine.opt_S.zero_grad(set_to_none=True)
-        engine.backward_step([loss_G, loss_S], [engine.opt_G, engine.opt_S])
-        self.after_student_step(engine, x, t)
-        return {"loss_S": loss_S.detach(), "loss_G": loss_G.detach(),
-                **{k: v.detach() for k, v in logs.items()}}
-
-    def images_per_iteration(self) -> int:
-        if self.settings.loop == "joint":
-            return self.cfg.batch_size
-        return super().images_per_iteration()
