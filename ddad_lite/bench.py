@@ -39,7 +39,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .configure import make_config
+from .config.building import make_config
 from .data import dataset_info
 from .engine import Distiller
 from .errors import unknown_name

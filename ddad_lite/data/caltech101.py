@@ -28,7 +28,7 @@ from . import DatasetInfo, register
 from .archive import Remote, extract_archive
 from .file_datasets import classification_cache, load_classification, write_files
 from .file_datasets import split_sizes as _split_sizes
-from .images import list_images, transfer
+from .image_files import list_images, transfer
 from .storage import find_folder
 
 DFAD_MEAN, DFAD_STD = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)

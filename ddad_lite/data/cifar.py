@@ -26,7 +26,7 @@ import torch
 
 from ..errors import UserError
 from ..files import save_torch
-from .images import IMAGE_EXTENSIONS, class_folders, decode_all, read_rgb
+from .image_files import IMAGE_EXTENSIONS, class_folders, decode_all, read_rgb
 from .storage import find_folder, load_tensors, require_prepared
 from .tensor_datasets import ImageTensorDataset
 

@@ -22,7 +22,7 @@ import torch
 
 from ..errors import UserError
 from ..files import save_json
-from .images import decode_all, list_images, read_mask, read_rgb, shorter_side
+from .image_files import decode_all, list_images, read_mask, read_rgb, shorter_side
 from .storage import cached, require_prepared
 from .tensor_datasets import ImageTensorDataset, SegmentationTensorDataset
 

@@ -34,7 +34,7 @@ from ..paths import resolve_data_root
 from . import DatasetInfo, register
 from .file_datasets import classification_cache, load_classification, write_files
 from .file_datasets import split_sizes as _split_sizes
-from .images import class_folders, header_size, transfer
+from .image_files import class_folders, header_size, transfer
 from .storage import MANIFEST, find_folder, read_manifest
 
 INFO = DatasetInfo(

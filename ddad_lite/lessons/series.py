@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..configure import make_config
+from ..config.building import make_config
 from ..files import save_json
 from ..paths import series_paths
-from ..recipes import lesson_budget
 from ..runs.sweep import sweep
 from ..teacher import load_or_train_teacher
+from .budgets import lesson_budget
 
 
 def write_key_figures(out_dir, **figures) -> Path:

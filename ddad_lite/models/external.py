@@ -23,8 +23,8 @@ import importlib.util
 
 import torch.nn as nn
 
+from ..config.overrides import closest
 from ..errors import UserError
-from ..settings import closest
 
 SOURCES = ("torchvision", "timm")
 HEAD_NAMES = ("fc", "classifier", "head", "heads")

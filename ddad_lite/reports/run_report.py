@@ -59,7 +59,11 @@ def headline(metrics: dict) -> list[dict]:
 def run_sections(run: dict) -> list[str]:
     """The figures of one run as HTML parts (heading, picture, a line of explanation)."""
     from ..viz.bn import bn_layers_over_time
-    from ..viz.report import agreement_figure, snapshots_over_training, training_curves_figure
+    from ..viz.report_figures import (
+        agreement_figure,
+        snapshots_over_training,
+        training_curves_figure,
+    )
 
     metrics, history, snapshots = run["metrics"], run["history"], run["snapshots"]
     metric = primary_metric(metrics)
@@ -87,7 +91,7 @@ def run_sections(run: dict) -> list[str]:
 
 def write_run_report(run_dir) -> Path:
     """Write `run_dir/report.html` and `run_dir/report.png`; returns the HTML's path."""
-    from ..viz.report import report_summary_figure
+    from ..viz.report_figures import report_summary_figure
 
     run = read_run(run_dir)
     metrics = run["metrics"]

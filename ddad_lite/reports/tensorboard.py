@@ -29,7 +29,7 @@ def write_tensorboard(run_dir) -> Path:
     check_tensorboard()
     from torch.utils.tensorboard import SummaryWriter
 
-    from ..viz.report import agreement
+    from ..viz.report_figures import agreement
     from .run_report import read_run
 
     run = read_run(run_dir)

@@ -45,7 +45,7 @@ import torch
 
 from ..checkpoint import check_resumable
 from ..config import DistillConfig
-from ..configure import make_config
+from ..config.building import make_config
 from ..data import get_dataset
 from ..data.validation import validation_split
 from ..distributed import check_world_size, ignore_sigterm, is_peer_failure, lost_peer_message

@@ -34,8 +34,8 @@ from matplotlib.figure import Figure
 
 from .animation import DPI, FRAME_FORMAT, MAX_FRAMES, browser_animation
 from .images import _name, frames_figure, image_grid, select, snapshot_figure
-from .segmentation import mask_figure
-from .toy2d import toy_step_figure
+from .segmentation_figures import mask_figure
+from .toy2d_figures import toy_step_figure
 
 
 def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:

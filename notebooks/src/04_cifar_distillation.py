@@ -57,10 +57,10 @@ from ddad_lite.lessons.anchors import anchor_table
 from ddad_lite.data.prepare import dataset_summary
 from ddad_lite.errors import UserError
 from ddad_lite.runs.store import load_history, run_folder, run_or_load
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
+from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.teacher import load_teacher_file
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable

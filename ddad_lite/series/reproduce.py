@@ -30,12 +30,12 @@ import sys
 import time
 from pathlib import Path
 
+from ..config.recipes import PROFILES
 from ..errors import UserError, unknown_name
 from ..extras import require_extra
 from ..files import save_json, save_text
 from ..paths import NOTEBOOKS_DIR, SOURCE_ROOT, series_paths
 from ..provenance import provenance
-from ..recipes import PROFILES
 from ..reports.series_index import write_series_index
 from ..tables import Column, format_value, markdown_table
 from .kernel import KERNEL_NAME, kernel_spec

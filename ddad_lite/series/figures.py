@@ -28,8 +28,8 @@ def _png(fig, *, dpi: int = 72) -> bytes:
 def make_figures(out=FIGURES_DIR, *, profile: str = "quick", seed: int = 0) -> list[Path]:
     """Run the 2-D game at `profile` and write its figures into `out`; returns their paths."""
     from .. import viz
+    from ..lessons.budgets import toy_budget
     from ..lessons.toy2d import ToySettings, compare_methods, toy_data, train_teacher
-    from ..recipes import toy_budget
 
     out = Path(out)
     settings = ToySettings(**toy_budget(profile))

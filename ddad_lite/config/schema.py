@@ -19,7 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .errors import UserError
+from ..errors import UserError
 
 
 @dataclass
