@@ -7,8 +7,8 @@ of every logged loss (L_S, L_G and each term of L_G) and of the student's score 
 validation splits, G's images over training from the run's snapshots, how often the student
 agrees with the teacher on them, the BN match per layer where the method records it (R_l of
 `history["bn_layers"]`), and the full config. report.png is one picture of the same run. Both
-are written atomically; the figures are drawn small (viz/report.py), so writing the report
-costs well under the time of the smallest run.
+are written atomically; the figures are drawn small (viz/report_figures.py), so writing the
+report costs well under the time of the smallest run.
 """
 
 from __future__ import annotations

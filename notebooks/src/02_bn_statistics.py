@@ -63,7 +63,7 @@ torch.manual_seed(seed)
 
 cfg = make_config("shapes", "bn_only", profile, device=device, seed=seed, progress=progress)
 info = dataset_info(cfg.dataset)
-# The inversions' schedule for this profile (ddad_lite/recipes.py, beside every other budget).
+# The inversions' schedule for this profile (ddad_lite/lessons/budgets.py, beside every other budget).
 inversion = inversion_budget(profile)
 teacher, record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                         data_root=paths["data_root"], device=device,

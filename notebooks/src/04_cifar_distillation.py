@@ -99,7 +99,7 @@ print(f"{cfg.teacher} -> {cfg.student} on {dataset}, {cfg.iterations} iterations
 # | `full` | ResNet-34-8x -> ResNet-18-8x, teacher 200 epochs | 25,000 iterations, batch 256, k = 5 (DFAD's 500 epochs x 50 iterations, lr x0.1 after epochs 99 and 199) | a GPU |
 #
 # **The full profile.** It is the one to set beside the published numbers: the same networks,
-# generator and schedule as DFAD (`ddad_lite/recipes.py`, `_CIFAR["full"]`). They are DFAD's,
+# generator and schedule as DFAD (`ddad_lite/config/recipes.py`, `_CIFAR["full"]`). They are DFAD's,
 # not DDAD's: DDAD has no public code and only its abstract is public, so its weights
 # $\alpha = \beta = 1$, $D$ = L1, $k$ = 5 and this protocol are **the kit's reconstruction**
 # (`docs/fidelity.md`, "DDAD"), and a gap to DDAD's published number may come from them. It needs a GPU
