@@ -28,7 +28,7 @@ from .paths import SOURCE_ROOT
 
 def provenance(device) -> dict:
     """The facts above for a result computed on `device` (a torch.device or its name)."""
-    import torchvision
+    import torchvision  # import cost: torchvision (~1-5 s), read for its version
 
     return {"git_commit": git_commit(), "device": str(device), "device_name": device_name(device),
             "python_version": platform.python_version(), "python": sys.executable,

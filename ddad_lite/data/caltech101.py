@@ -19,6 +19,7 @@ std 0.5 per channel (DFAD `dataloader.py`, lines 69 and 78). DFAD resizes the sh
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import torch
@@ -83,8 +84,6 @@ def import_source(src: Path, out: Path, *, progress: bool = True, move: bool = F
     write_files(out, lists, classes=classes, seed=SEED, train_fraction=TRAIN_FRACTION)
     for split in INFO.splits:
         if progress:
-            import sys
-
             print(f"  decoding {len(lists[split])} {split} images", file=sys.stderr, flush=True)
         classification_cache(out, split, INFO.image_size)
     return {"splits": {s: len(lists[s]) for s in INFO.splits}, "classes": classes,

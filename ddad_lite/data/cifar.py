@@ -22,6 +22,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+import numpy
 import torch
 
 from ..errors import UserError
@@ -44,8 +45,6 @@ class _ArrayUnpickler(pickle.Unpickler):
         if (module, name) not in _ALLOWED_GLOBALS:
             raise pickle.UnpicklingError(f"global {module}.{name} is not allowed")
         if module == "numpy.core.multiarray":  # numpy >= 2 moved it
-            import numpy
-
             if hasattr(numpy, "_core"):
                 module = "numpy._core.multiarray"
         return super().find_class(module, name)

@@ -42,7 +42,7 @@ def kernel_spec(*, env: dict | None = None, extra_args: tuple = ()) -> dict:
 
 def install(*, user: bool = False, prefix: str | None = None) -> str:
     """Register the kernel spec for this interpreter; returns the folder it was written to."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.kernelspec import KernelSpecManager  # optional extra: notebooks
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1) + "\n")
@@ -52,8 +52,8 @@ def install(*, user: bool = False, prefix: str | None = None) -> str:
 
 def launch(argv: list[str]) -> None:
     """Run the kernel (what Jupyter starts, with `-f CONNECTION_FILE`)."""
-    from ipykernel.ipkernel import IPythonKernel
-    from ipykernel.kernelapp import IPKernelApp
+    from ipykernel.ipkernel import IPythonKernel  # optional extra: notebooks
+    from ipykernel.kernelapp import IPKernelApp  # optional extra: notebooks
 
     class LessonKernel(IPythonKernel):
         language_info = copy.deepcopy(LANGUAGE_INFO)

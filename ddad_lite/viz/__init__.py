@@ -60,7 +60,7 @@ WIDGETS = ("FrameBrowser", "MaskBrowser", "SnapshotBrowser", "ToyBrowser", "fram
 
 def __getattr__(name: str):
     if name in WIDGETS:
-        from . import widgets
+        from . import widgets  # optional extra: ipywidgets (PEP 562, on first use)
 
         return getattr(widgets, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
