@@ -58,6 +58,7 @@ def headline(metrics: dict) -> list[dict]:
 
 def run_sections(run: dict) -> list[str]:
     """The figures of one run as HTML parts (heading, picture, a line of explanation)."""
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
     from ..viz.bn import bn_layers_over_time
     from ..viz.report_figures import (
         agreement_figure,
@@ -91,6 +92,7 @@ def run_sections(run: dict) -> list[str]:
 
 def write_run_report(run_dir) -> Path:
     """Write `run_dir/report.html` and `run_dir/report.png`; returns the HTML's path."""
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
     from ..viz.report_figures import report_summary_figure
 
     run = read_run(run_dir)
@@ -113,6 +115,7 @@ def write_run_report(run_dir) -> Path:
 
 def snapshot_png(snapshot: dict, class_names=()) -> bytes:
     """One snapshot's images (G(fixed z) with T's and S's predictions) as PNG bytes."""
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
     from ..viz.images import snapshot_figure
 
     return page.png_bytes(snapshot_figure(snapshot, class_names=class_names), dpi=90)

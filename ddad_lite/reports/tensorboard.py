@@ -30,9 +30,8 @@ def write_tensorboard(run_dir) -> Path:
     check_tensorboard()
     from torch.utils.tensorboard import SummaryWriter  # optional extra: tensorboard
 
-    from ..viz.report_figures import (
-        agreement,  # import cost: matplotlib (~1 s), only once a report is drawn
-    )
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
+    from ..viz.report_figures import agreement
 
     run = read_run(run_dir)
     history = run["history"]
