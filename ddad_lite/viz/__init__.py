@@ -34,12 +34,15 @@ The family, by file:
   toy2d_figures.py         the 2-D toy (notebook 01): toy_step_figure, toy_frames_figure,
                            toy_curves_figure and toy_animation (to_jshtml)
   report_figures.py        the figures of a run's report, which reports/ lays out
-  widgets.py       snapshot_browser, frame_browser, mask_browser, toy_browser (ipywidgets,
-                   imported on first use), and load_snapshots (a run's snapshots.pt)
-  animation.py     browser_animation, every browser's `animation()`: its steps' figures
-                   played as self-contained HTML (a JavaScript player) that survives export
-  axes.py          iteration_axis (whole-number ticks), log_axis (plain-number labels),
-                   legible (a wide figure's text kept at size once a notebook shrinks it)
+  widgets.py               snapshot_browser, frame_browser, mask_browser, toy_browser
+                           (ipywidgets, imported on first use), and load_snapshots (a run's
+                           snapshots.pt)
+  animation.py             browser_animation, every browser's `animation()`: its steps'
+                           figures played as self-contained HTML (a JavaScript player) that
+                           survives export
+  axes.py                  iteration_axis (whole-number ticks), log_axis (plain-number
+                           labels), legible (a wide figure's text kept at size once a notebook
+                           shrinks it)
 """
 
 from .animation import browser_animation
