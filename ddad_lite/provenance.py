@@ -10,7 +10,7 @@ and a GAN-like loop amplifies such last-digit differences within a few hundred i
 (docs/results.md, "Reproducibility"). Both are recorded so that two results can be told apart.
 
 Recorded beside every result: in a run's metrics.json (`runs.run.collect_metrics`) and in the
-notebook series' results.json (`runner.reproduce`).
+notebook series' results.json (`series.reproduce`).
 """
 
 from __future__ import annotations
