@@ -27,11 +27,11 @@ venv: $(STAMP)
 # holds the ranges. Pinning torch also keeps pip away from other local torch builds. The optional
 # extras are installed too, so that `make test` covers timm teachers, ONNX export, TensorBoard
 # and the browser suite.
-$(STAMP): pyproject.toml constraints.txt ddad_lite/runner/kernel.py
+$(STAMP): pyproject.toml constraints.txt ddad_lite/series/kernel.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[notebooks,dev,browser,timm,onnx,tensorboard]"
-	$(BIN)/python -m ddad_lite.runner.kernel install --sys-prefix
+	$(BIN)/python -m ddad_lite.series.kernel install --sys-prefix
 	touch $(STAMP)
 
 test: venv
@@ -69,7 +69,7 @@ figures: venv
 # The notebooks are built from percent scripts, notebooks/src/NN_name.py: edit a script, then
 # rebuild (only the notebooks whose text changes are rewritten). `--check` only compares.
 notebooks: venv
-	$(BIN)/python -m ddad_lite.runner.notebook_source
+	$(BIN)/python -m ddad_lite.series.notebook_source
 
 # JupyterLab refuses to start as root (e.g. in a container) unless told to.
 lab: venv

@@ -9,7 +9,7 @@ The public API, by layer (each imports only from the layers above it):
 """
 
 from .config import DistillConfig, TeacherConfig
-from .configure import make_config
+from .config.building import make_config
 from .data import available_datasets, dataset_info, get_dataset
 from .engine import Distiller
 from .errors import UserError

@@ -10,7 +10,7 @@ and a GAN-like loop amplifies such last-digit differences within a few hundred i
 (docs/results.md, "Reproducibility"). Both are recorded so that two results can be told apart.
 
 Recorded beside every result: in a run's metrics.json (`runs.run.collect_metrics`) and in the
-notebook series' results.json (`runner.reproduce`).
+notebook series' results.json (`series.reproduce`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .paths import SOURCE_ROOT
 
 def provenance(device) -> dict:
     """The facts above for a result computed on `device` (a torch.device or its name)."""
-    import torchvision
+    import torchvision  # import cost: torchvision (~1-5 s), read for its version
 
     return {"git_commit": git_commit(), "device": str(device), "device_name": device_name(device),
             "python_version": platform.python_version(), "python": sys.executable,

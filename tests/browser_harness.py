@@ -48,7 +48,7 @@ def free_port() -> int:
 def lab_server(root: Path, *, log: Path):
     """JupyterLab serving `root`; yields its base URL and token. Stopped (by its process id)
     on exit."""
-    from ddad_lite.runner.reproduce import this_interpreter_kernel
+    from ddad_lite.series.reproduce import this_interpreter_kernel
 
     port, token = free_port(), secrets.token_hex(16)
     with this_interpreter_kernel(root / ".kernels"):

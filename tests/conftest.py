@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ddad_lite.config import TeacherConfig
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.engine import Distiller
 from ddad_lite.teacher import load_or_train_teacher
 

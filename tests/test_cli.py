@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import PROJECT_ROOT
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 
 
 def run_cli(*args, env_cache=None, cwd=None):
@@ -48,7 +48,7 @@ def test_unknown_names_are_one_line_errors(tmp_path, flag, value, phrase):
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory, shapes_teacher):
     """A finished smoke run made in-process with the shared teacher, then read by the CLI."""
-    from ddad_lite.configure import make_config
+    from ddad_lite.config.building import make_config
     from ddad_lite.runs.run import run_distillation
     from ddad_lite.teacher import teacher_path
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 from ddad_lite.errors import UserError
 from ddad_lite.extras import require_extra
 

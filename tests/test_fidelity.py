@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.errors import UserError
 from ddad_lite.methods import build_method
 from ddad_lite.models import build

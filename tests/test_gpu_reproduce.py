@@ -16,10 +16,10 @@ from conftest import PROJECT_ROOT, SHARED_DATA, make_distiller, smoke_config
 from test_torch_only import run_torch_only
 
 from ddad_lite import bench
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
+from ddad_lite.config.overrides import parse_duration
 from ddad_lite.errors import UserError
 from ddad_lite.runs.gpu_reproduce import PLANNING_MARGIN, RESULT_FILES, plan_iterations
-from ddad_lite.settings import parse_duration
 
 RESULT_LIMIT = 16 * 2**20  # what one file may weigh to come back from a lent GPU
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 from ddad_lite.errors import UserError
 from ddad_lite.runs import grid as grid_module
 from ddad_lite.runs.grid import grid_points, grid_search, grid_table

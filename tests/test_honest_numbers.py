@@ -9,10 +9,12 @@ import statistics
 import pytest
 import torch
 
-from ddad_lite.__main__ import main
-from ddad_lite.configure import make_config
+from ddad_lite.cli.main import main
+from ddad_lite.config.building import make_config
+from ddad_lite.config.recipes import RECIPES
 from ddad_lite.data import get_dataset
 from ddad_lite.data.validation import training_indices, validation_indices, validation_split
+from ddad_lite.lessons.budgets import LESSON_BUDGETS, lesson_budget
 from ddad_lite.metrics import (
     accuracy,
     class_entropy,
@@ -22,7 +24,6 @@ from ddad_lite.metrics import (
     selected_summary,
 )
 from ddad_lite.models import build
-from ddad_lite.recipes import LESSON_BUDGETS, RECIPES, lesson_budget
 from ddad_lite.runs.store import run_or_load
 from ddad_lite.teacher import TEACHER_FORMAT, teacher_path, weights_digest
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 from conftest import make_distiller, smoke_config
 
-from ddad_lite.configure import RUN_FIELDS, make_config, settings_help
+from ddad_lite.config.building import RUN_FIELDS, make_config, settings_help
+from ddad_lite.config.overrides import field_types
 from ddad_lite.errors import UserError
 from ddad_lite.methods import (
     EXTENSIONS,
@@ -19,7 +20,6 @@ from ddad_lite.methods import (
     no_param_grad,
     register_method,
 )
-from ddad_lite.settings import field_types
 
 
 @dataclass
@@ -159,7 +159,7 @@ def test_dafl_takes_dafls_settings_per_dataset_and_its_schedule_in_full(dataset,
 
 
 def test_a_tuple_setting_reads_every_way_a_user_writes_it():
-    from ddad_lite.settings import coerce
+    from ddad_lite.config.overrides import coerce
 
     for text, expected in [("0.6,0.85", (0.6, 0.85)), ("(0.6, 0.85)", (0.6, 0.85)),
                            ("[0.6,0.85]", (0.6, 0.85)), ("()", ()), ("[]", ()), ("0.5", (0.5,))]:

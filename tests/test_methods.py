@@ -7,7 +7,7 @@ import pytest
 import torch
 from conftest import RecordingDataset, make_distiller, smoke_config
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 from ddad_lite.data import get_dataset
 from ddad_lite.engine import Distiller
 from ddad_lite.errors import UserError

@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from ddad_lite.runner.notebook_source import (
+from ddad_lite.series.notebook_source import (
     KERNELSPEC,
     LANGUAGE_INFO,
     NOTEBOOKS_DIR,
@@ -111,7 +111,7 @@ def test_parser_refuses_what_it_cannot_read(script, message):
 def test_check_fails_on_a_modified_notebook(tmp_path):
     copy = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    command = [sys.executable, "-m", "ddad_lite.runner.notebook_source", "--check",
+    command = [sys.executable, "-m", "ddad_lite.series.notebook_source", "--check",
                "--notebooks", str(copy)]
     assert subprocess.run(command, capture_output=True, text=True).returncode == 0
 

@@ -21,7 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ddad_lite.errors import UserError
 from ddad_lite.paths import NOTEBOOKS_DIR
-from ddad_lite.runner.reproduce import INJECTED_PARAMETERS, discover, reproduce
+from ddad_lite.series.reproduce import INJECTED_PARAMETERS, discover, reproduce
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 REQUIRED_PARAMETERS = set(INJECTED_PARAMETERS)  # and `seed` or `seeds`

@@ -3,7 +3,7 @@
 import torch
 import torch.nn as nn
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.optimizers import build_optimizers
 
 

@@ -13,7 +13,7 @@ import torch
 from conftest import SHARED_DATA
 from PIL import Image
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 from ddad_lite.data import dataset_info, get_dataset
 from ddad_lite.errors import UserError
 from ddad_lite.runs.student import load_student
@@ -215,7 +215,7 @@ def test_shared_cifar10_jpeg_tree_as_ones_own_data(tmp_path, capsys):
 
 
 def test_unknown_dataset_says_how_to_prepare_ones_own():
-    from ddad_lite.configure import make_config
+    from ddad_lite.config.building import make_config
 
     with pytest.raises(UserError, match="data prepare imagefolder"):
         make_config("nothing-here", "ddad", "smoke")

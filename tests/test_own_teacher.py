@@ -7,12 +7,12 @@ import pytest
 import torch
 import torchvision
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 from ddad_lite.config import TeacherConfig
 from ddad_lite.errors import UserError
 from ddad_lite.models import build
 from ddad_lite.teacher import weights_digest
-from ddad_lite.user_teacher import load_user_teacher
+from ddad_lite.teacher.own_file import load_user_teacher
 
 
 def distill(capsys, tmp_path, *argv, out="run"):
@@ -115,7 +115,7 @@ def test_torchvision_models_get_the_kits_interface(name):
 
 
 def test_unknown_and_missing_libraries_are_one_line(monkeypatch):
-    from ddad_lite.configure import make_config
+    from ddad_lite.config.building import make_config
 
     with pytest.raises(UserError, match="did you mean 'resnet18'"):
         make_config("shapes", "ddad", "smoke", teacher="torchvision:resnet81")
@@ -141,7 +141,7 @@ def test_a_timm_teacher_where_installed(tmp_path, capsys):
 
 def test_timm_models_get_the_kits_interface_and_a_vit_names_dfad(tmp_path, capsys):
     pytest.importorskip("timm")
-    from ddad_lite.configure import make_config
+    from ddad_lite.config.building import make_config
     from ddad_lite.teacher import build_teacher
 
     cfg = make_config("shapes", "ddad", "smoke", teacher="timm:vit_tiny_patch16_224",

@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from test_reference_deepinv import tiny_net
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.engine import Distiller
 
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from test_reference_weighted import TinyClassifier, tiny_teacher, z_stream
 from torch.testing import assert_close
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.data import get_dataset
 from ddad_lite.data.validation import training_indices, validation_indices
 from ddad_lite.engine import Distiller

@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from conftest import float64_close
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.errors import UserError
 from ddad_lite.hardware import grad_scaler, scaled_step
 from ddad_lite.methods import Nets, build_method, detached

@@ -21,7 +21,7 @@ import copy
 import pytest
 import torch
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.engine import Distiller
 from ddad_lite.models import build, freeze
 

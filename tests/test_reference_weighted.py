@@ -23,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.engine import Distiller
 from ddad_lite.models import build, register
 

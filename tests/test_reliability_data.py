@@ -30,7 +30,7 @@ from test_data_real import (
     write_zip,
 )
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 from ddad_lite.config import TeacherConfig
 from ddad_lite.data import get_dataset
 from ddad_lite.data.archive import Caps, extract_archive
@@ -381,7 +381,7 @@ def copy_cache(cache: Path, tmp_path: Path) -> Path:
 
 
 def forbid_training(monkeypatch):
-    import ddad_lite.teacher as teacher
+    import ddad_lite.teacher.training as teacher
 
     def refuse(*args, **kwargs):
         raise AssertionError("a teacher was trained")
@@ -452,7 +452,7 @@ def test_identical_weights_make_identical_files(teacher_cache, tmp_path):
 
 
 def test_read_only_teacher_cache_fails_before_training(tmp_path, monkeypatch):
-    import ddad_lite.teacher as teacher
+    import ddad_lite.teacher.training as teacher
 
     forbid_training(monkeypatch)
     monkeypatch.setattr(teacher.os, "access", lambda path, mode: False)
@@ -462,7 +462,7 @@ def test_read_only_teacher_cache_fails_before_training(tmp_path, monkeypatch):
 
 
 def test_read_only_teacher_cache_still_serves_its_teachers(teacher_cache, monkeypatch):
-    import ddad_lite.teacher as teacher
+    import ddad_lite.teacher.training as teacher
 
     forbid_training(monkeypatch)
     monkeypatch.setattr(teacher.os, "access", lambda path, mode: False)
@@ -481,7 +481,7 @@ def test_stale_teacher_temporaries_are_cleaned(teacher_cache, tmp_path):
 
 
 def test_damaged_test_split_is_reported_before_teacher_training(prepared, monkeypatch):
-    import ddad_lite.teacher as teacher
+    import ddad_lite.teacher.training as teacher
 
     def build(*args, **kwargs):
         raise AssertionError("a teacher was built before the data was checked")

@@ -19,8 +19,8 @@ import pytest
 import torch
 
 from ddad_lite import files
-from ddad_lite.__main__ import interrupted_message, main
-from ddad_lite.configure import make_config
+from ddad_lite.cli.main import interrupted_message, main
+from ddad_lite.config.building import make_config
 from ddad_lite.engine import Distiller
 from ddad_lite.errors import UserError
 from ddad_lite.runs.lock import LOCK_NAME
@@ -427,7 +427,7 @@ def test_the_interrupt_message_names_only_files_that_were_written(tmp_path, caps
         raise KeyboardInterrupt
 
     monkeypatch.setattr(files, "WRITTEN", [])
-    monkeypatch.setattr("ddad_lite.__main__.WRITTEN", files.WRITTEN)
+    monkeypatch.setattr("ddad_lite.cli.main.WRITTEN", files.WRITTEN)
     monkeypatch.setattr("ddad_lite.runs.run.run_distillation", interrupted)
     code, _, err = cli(capsys, "distill", "--profile", "smoke", "--out", str(tmp_path / "r"))
     assert code == 130 and err == [interrupted_message([])]

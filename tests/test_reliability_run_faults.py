@@ -71,7 +71,7 @@ else:  # inside the n-th checkpoint write: half the bytes out, or all before the
                 die()
         return real_replace(src, dst)
     files.torch.save, files.os.replace = save, replace
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 sys.exit(main(sys.argv[4:]))
 """
 
@@ -90,7 +90,7 @@ def uninterrupted(tmp_path_factory, cli_cache):  # noqa: F811
 
 
 def main_ok(*argv) -> bool:
-    from ddad_lite.__main__ import main
+    from ddad_lite.cli.main import main
 
     return main(list(argv)) == 0
 
@@ -161,7 +161,7 @@ def test_fuzzed_command_lines_end_in_exit_0_or_one_line(tmp_path, capsys, monkey
     def reached(*args, **kwargs):
         raise ReachedWork
 
-    monkeypatch.setattr("ddad_lite.teacher.load_or_train_teacher", reached)
+    monkeypatch.setattr("ddad_lite.cli.teacher.load_or_train_teacher", reached)
     monkeypatch.setattr("ddad_lite.runs.run.load_or_train_teacher", reached)
     monkeypatch.setattr("ddad_lite.runs.store.load_or_train_teacher", reached)
     rng = random.Random(18)

@@ -10,12 +10,12 @@ import pytest
 import torch
 from PIL import Image
 
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 from ddad_lite.errors import UserError
 from ddad_lite.files import save_json, save_torch
 from ddad_lite.reports import write_comparison, write_run_report
 from ddad_lite.reports.series_index import write_series_index
-from ddad_lite.viz.report import agreement, loss_keys
+from ddad_lite.viz.report_figures import agreement, loss_keys
 
 
 def fake_run(folder, *, bn=True, accuracy=0.5, channels=3):

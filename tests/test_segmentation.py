@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import PROJECT_ROOT, SHARED_DATA
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.data import dataset_info, get_dataset
 from ddad_lite.data.scenes import CLASS_NAMES, make_scenes
 from ddad_lite.metrics import confusion_matrix, miou

@@ -14,8 +14,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ddad_lite.errors import UserError
 from ddad_lite.paths import SOURCE_ROOT
-from ddad_lite.runner.reproduce import reproduce
-from ddad_lite.runner.site import build_site
+from ddad_lite.series.reproduce import reproduce
+from ddad_lite.series.site import build_site
 
 FIGURE_CELL = """\
 import json, pathlib

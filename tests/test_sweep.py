@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.errors import UserError
 from ddad_lite.runs import sweep as sweep_module
 from ddad_lite.runs.store import run_folder, run_or_load

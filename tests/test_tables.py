@@ -37,7 +37,7 @@ def test_format_value():
 
 def test_the_kits_tables_are_written_by_it():
     from ddad_lite.lessons.anchors import anchor_table
-    from ddad_lite.viz.segmentation import comparison_table
+    from ddad_lite.viz.segmentation_figures import comparison_table
 
     ours = {"dataset": "cifar10", "profile": "quick", "teacher_acc": 0.95, "student_acc": 0.9,
             "mean_student_acc": None, "best_student_acc": 0.912, "method": "ddad",

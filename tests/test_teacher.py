@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ddad_lite.config import TeacherConfig
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.errors import UserError
 from ddad_lite.models import build
 from ddad_lite.teacher import load_or_train_teacher, load_teacher_file, teacher_path

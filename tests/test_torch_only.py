@@ -22,7 +22,7 @@ class Block:
         if name.split(".")[0] in BLOCKED:
             raise ImportError(f"{{name}} is blocked: this machine has torch alone")
 sys.meta_path.insert(0, Block())
-from ddad_lite.__main__ import main
+from ddad_lite.cli.main import main
 code = main(sys.argv[1:])
 leaked = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
 assert not leaked, leaked
@@ -39,7 +39,7 @@ def run_torch_only(*args, cache):
 
 def test_the_blocker_blocks(tmp_path):
     result = subprocess.run([sys.executable, "-c", PRELUDE.replace(
-        "from ddad_lite.__main__ import main", "import ipywidgets")], capture_output=True,
+        "from ddad_lite.cli.main import main", "import ipywidgets")], capture_output=True,
         text=True, env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode != 0 and "blocked" in result.stderr
 

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import ddad_lite.viz as viz  # noqa: E402
 from ddad_lite.lessons import exercises  # noqa: E402
+from ddad_lite.lessons.budgets import toy_budget  # noqa: E402
 from ddad_lite.lessons.exercises import verdict  # noqa: E402
 from ddad_lite.lessons.toy2d import (  # noqa: E402
     METHODS,
@@ -27,7 +28,6 @@ from ddad_lite.lessons.toy2d import (  # noqa: E402
     toy_data,
     train_teacher,
 )
-from ddad_lite.recipes import toy_budget  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -221,7 +221,7 @@ def fake_toy_results(size=6):
 
 # What viz exports that makes no figure.
 NOT_FIGURES = {"FrameBrowser", "MaskBrowser", "SnapshotBrowser", "ToyBrowser", "colorize",
-               "layer_statistics", "load_snapshots", "replay_samples_from_run",
+               "layer_statistics", "load_snapshots",
                "browser_animation",  # HTML, tried in test_animation.py
                "toy_animation",  # HTML, tried in test_toy2d.py
                "soft_targets"}

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 
 from ddad_lite.viz import history_figure
 from ddad_lite.viz.axes import CELL_WIDTH_INCHES, MIN_TICK_POINTS, iteration_axis, legible, log_axis
-from ddad_lite.viz.toy2d import toy_curves_figure
+from ddad_lite.viz.toy2d_figures import toy_curves_figure
 
 
 def tick_texts(axis, *, minor=False):

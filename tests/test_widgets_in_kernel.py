@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("ipykernel")
 jupyter_client = pytest.importorskip("jupyter_client")
 
-from ddad_lite.runner.kernel import KERNEL_NAME, KERNELSPEC  # noqa: E402
-from ddad_lite.runner.reproduce import this_interpreter_kernel  # noqa: E402
+from ddad_lite.series.kernel import KERNEL_NAME, KERNELSPEC  # noqa: E402
+from ddad_lite.series.reproduce import this_interpreter_kernel  # noqa: E402
 
 SHOW_BROWSER = """
 import torch
@@ -102,7 +102,7 @@ def test_the_kernel_reports_what_every_committed_notebook_holds(kernel):
     import json
 
     from ddad_lite.paths import NOTEBOOKS_DIR
-    from ddad_lite.runner.kernel import kernel_spec
+    from ddad_lite.series.kernel import kernel_spec
 
     kernel.kernel_info()
     reply = kernel.get_shell_msg(timeout=60)["content"]

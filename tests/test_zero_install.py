@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from ddad_lite.paths import NOTEBOOKS_DIR, SOURCE_ROOT
-from ddad_lite.runner.notebook_source import KERNELSPEC
+from ddad_lite.series.notebook_source import KERNELSPEC
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
@@ -33,7 +33,7 @@ def test_notebook_links_colab_and_binder_and_installs_only_when_missing(path):
 def test_binder_pins_the_versions_and_registers_the_notebooks_kernel():
     post_build = (SOURCE_ROOT / "binder" / "postBuild").read_text()
     assert "-c constraints.txt" in post_build
-    assert "python -m ddad_lite.runner.kernel install --user" in post_build
+    assert "python -m ddad_lite.series.kernel install --user" in post_build
     kernels = {json.loads(p.read_text())["metadata"]["kernelspec"]["name"] for p in NOTEBOOKS}
     assert kernels == {KERNELSPEC["name"]}
     assert (SOURCE_ROOT / "binder" / "runtime.txt").read_text().startswith("python-3.")

@@ -16,6 +16,7 @@ draws training batches from it.
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Callable
@@ -67,7 +68,7 @@ _PREPARED: dict[str, tuple[DatasetInfo, Callable]] = {}
 def find_prepared(name: str, root: str | os.PathLike | None = None) -> DatasetInfo | None:
     """The info of the image folder prepared as `name` under `root` (registered for the rest
     of the process), or None when there is none."""
-    from .imagefolder import prepared_entry
+    from .imagefolder import prepared_entry  # a genuine cycle: imagefolder imports this package
 
     entry = prepared_entry(name, root)
     if entry is None:
@@ -117,7 +118,5 @@ _MODULES = ("shapes", "scenes", "cifar10", "cifar100", "mnist", "caltech101", "c
 
 
 def _import_all():
-    import importlib
-
     for module in _MODULES:
         importlib.import_module(f"{__name__}.{module}")

@@ -19,6 +19,7 @@ std 0.5 per channel (DFAD `dataloader.py`, lines 69 and 78). DFAD resizes the sh
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import torch
@@ -28,7 +29,7 @@ from . import DatasetInfo, register
 from .archive import Remote, extract_archive
 from .file_datasets import classification_cache, load_classification, write_files
 from .file_datasets import split_sizes as _split_sizes
-from .images import list_images, transfer
+from .image_files import list_images, transfer
 from .storage import find_folder
 
 DFAD_MEAN, DFAD_STD = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
@@ -83,8 +84,6 @@ def import_source(src: Path, out: Path, *, progress: bool = True, move: bool = F
     write_files(out, lists, classes=classes, seed=SEED, train_fraction=TRAIN_FRACTION)
     for split in INFO.splits:
         if progress:
-            import sys
-
             print(f"  decoding {len(lists[split])} {split} images", file=sys.stderr, flush=True)
         classification_cache(out, split, INFO.image_size)
     return {"splits": {s: len(lists[s]) for s in INFO.splits}, "classes": classes,

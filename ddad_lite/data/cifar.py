@@ -22,11 +22,12 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+import numpy
 import torch
 
 from ..errors import UserError
 from ..files import save_torch
-from .images import IMAGE_EXTENSIONS, class_folders, decode_all, read_rgb
+from .image_files import IMAGE_EXTENSIONS, class_folders, decode_all, read_rgb
 from .storage import find_folder, load_tensors, require_prepared
 from .tensor_datasets import ImageTensorDataset
 
@@ -44,8 +45,6 @@ class _ArrayUnpickler(pickle.Unpickler):
         if (module, name) not in _ALLOWED_GLOBALS:
             raise pickle.UnpicklingError(f"global {module}.{name} is not allowed")
         if module == "numpy.core.multiarray":  # numpy >= 2 moved it
-            import numpy
-
             if hasattr(numpy, "_core"):
                 module = "numpy._core.multiarray"
         return super().find_class(module, name)

@@ -19,10 +19,11 @@ import json
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from ..errors import UserError
 from ..files import save_json
-from .images import decode_all, list_images, read_mask, read_rgb, shorter_side
+from .image_files import decode_all, list_images, read_mask, read_rgb, shorter_side
 from .storage import cached, require_prepared
 from .tensor_datasets import ImageTensorDataset, SegmentationTensorDataset
 
@@ -96,7 +97,6 @@ def segmentation_cache(folder: Path, split: str, size: int) -> dict:
     """`{"images": uint8 (N, 3, H, W), "masks": uint8 (N, H, W)}`, shorter side `size`."""
     def build():
         pairs = split_pairs(folder, split)
-        from PIL import Image
 
         with Image.open(folder / pairs[0][0]) as im:
             wh = shorter_side(im.size, size)

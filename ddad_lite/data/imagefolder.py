@@ -15,7 +15,7 @@ size, which must then be one square size for all of them (mixed or non-square si
 refused in one line that says to pass `--image-size`). Normalisation: the per-channel mean and
 std of the train split, unless given (`mean`, `std`: e.g. ImageNet's for a teacher trained
 with them). All of it is written to the manifest, from which `distill --dataset NAME` takes
-the class count, size and normalisation (`prepared_entry`) and a recipe (recipes.py).
+the class count, size and normalisation (`prepared_entry`) and a recipe (config/recipes.py).
 Transforms: the train split adds a random crop with `image_size // 8` zero padding and a
 horizontal flip. Without `--name` the dataset is called `imagefolder`.
 """
@@ -34,7 +34,7 @@ from ..paths import resolve_data_root
 from . import DatasetInfo, register
 from .file_datasets import classification_cache, load_classification, write_files
 from .file_datasets import split_sizes as _split_sizes
-from .images import class_folders, header_size, transfer
+from .image_files import class_folders, header_size, transfer
 from .storage import MANIFEST, find_folder, read_manifest
 
 INFO = DatasetInfo(

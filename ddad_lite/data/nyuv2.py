@@ -28,7 +28,7 @@ from ..errors import UserError
 from . import DatasetInfo, register
 from .file_datasets import check_masks, load_segmentation, pair_files, write_files
 from .file_datasets import split_sizes as _split_sizes
-from .images import transfer
+from .image_files import transfer
 from .storage import find_folder
 
 CLASSES = ("bed", "books", "ceiling", "chair", "floor", "furniture", "objects", "painting",

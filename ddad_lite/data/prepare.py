@@ -27,11 +27,15 @@ followed; a full disk or a read-only data root is a one-line error, with nothing
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import json
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -39,9 +43,9 @@ from urllib.parse import unquote, urlparse
 from ..errors import UserError
 from ..files import hold_lock, save_json, sha256_file, writing_into
 from ..paths import resolve_data_root
-from . import dataset_info
+from . import available_datasets, dataset_info
 from .archive import download, extract_archive, is_archive, replace_dir, verify_file
-from .storage import MANIFEST, clean_leftovers, has_leftovers, read_manifest
+from .storage import MANIFEST, clean_leftovers, has_leftovers, read_manifest, require_prepared
 
 _URL_SCHEMES = ("http", "https", "file", "ftp")
 NO_SOURCE = "{name} needs --from DIR (a folder or archive of class folders)"
@@ -151,8 +155,6 @@ def prepare_dataset(name: str, source: str | None = None, root: str | None = Non
 
     `imagefolder` only: `as_name` names the prepared dataset (default `imagefolder`), and
     `options` go to its importer (`image_size`, `test_fraction`, `seed`, `mean`, `std`)."""
-    from . import available_datasets
-
     if name not in available_datasets():
         raise UserError(f"unknown dataset {name!r} to prepare; choose one of: "
                         f"{', '.join(available_datasets())}; one's own class folders: data "
@@ -236,9 +238,6 @@ def _import(module, info, name: str, source: str | None, root: Path, progress: b
 
 
 def _looks_like_archive(path: Path) -> bool:
-    import tarfile
-    import zipfile
-
     return zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
 
 
@@ -249,8 +248,6 @@ def dataset_summary(name: str, root: str | None = None) -> dict:
         module = _module(name)
         return {"name": name, "num_classes": info.num_classes,
                 "splits": dict(module.SPLIT_SIZES), "task": info.task, "root": None}
-    from .storage import require_prepared
-
     folder = require_prepared(name, root)
     manifest = read_manifest(folder)
     kind = manifest.get("kind", name)
@@ -263,9 +260,6 @@ def dataset_summary(name: str, root: str | None = None) -> dict:
 
 def prepare_script(name: str, description: str, argv=None) -> None:
     """The body of a `data_prep/NAME.py` script: `--from`, `--data-root`, one-line errors."""
-    import argparse
-    import json
-
     parser = argparse.ArgumentParser(description=" ".join(description.split("\n\n")[:2]))
     parser.add_argument("--from", dest="source", help="local archive, folder or URL to import "
                         "(default: download the official source, where there is one)")

@@ -1,5 +1,7 @@
 """What the notebooks share, beside the library they teach.
 
+  budgets.py    the notebooks' budgets laid over a recipe, per profile (lesson, inversion,
+                toy)
   series.py     what one series shares (configs, budgets, runs, paths: pointers to where
                 each lives) and key figures for the results table
   inversion.py  inverting a teacher against its BN statistics alone, optionally weighting

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 
-from ..configure import make_config
+from ..config.building import make_config
+from ..config.recipes import PROFILES
 from ..data import dataset_info
-from ..recipes import PROFILES
 from .exercises import NotYet, exercise
 
 

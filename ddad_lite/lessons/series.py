@@ -5,8 +5,9 @@ the same runs and the same budget.
   CLI does: one recipe, hence one teacher, trained once per cache and then loaded by every
   later notebook (`load_or_train_teacher`).
 - Budgets: the notebooks that distil on `shapes` (03, 04 when CIFAR is absent, 06, 07) lay
-  `recipes.lesson_budget(profile)` over the recipe; notebook 02's inversions follow
-  `recipes.inversion_budget(profile)`. A profile means one budget everywhere (recipes.py).
+  `budgets.lesson_budget(profile)` over the recipe; notebook 02's inversions follow
+  `budgets.inversion_budget(profile)`. A profile means one budget everywhere
+  (config/recipes.py).
 - Runs: a run is stored under its config's fingerprint (`runs.store.run_folder`) in the
   series' `shared_runs` and read back when another notebook asks for the same config, so the
   quick series trains DDAD, DFAD and BN-only once for notebooks 03, 04 and 07.
@@ -21,12 +22,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..configure import make_config
+from ..config.building import make_config
 from ..files import save_json
 from ..paths import series_paths
-from ..recipes import lesson_budget
 from ..runs.sweep import sweep
 from ..teacher import load_or_train_teacher
+from .budgets import lesson_budget
 
 
 def write_key_figures(out_dir, **figures) -> Path:

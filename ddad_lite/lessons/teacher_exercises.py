@@ -15,7 +15,7 @@ import dataclasses
 import torch
 
 from ..config import TeacherConfig
-from ..configure import make_config
+from ..config.building import make_config
 from ..data import dataset_info, get_dataset
 from ..data.shapes import SPLIT_SIZES
 from ..metrics import confusion_matrix, eval_loader

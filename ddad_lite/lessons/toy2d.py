@@ -21,7 +21,7 @@ validation split: docs/fidelity.md.)
 points for a fixed z, S's class-1 probability on a grid over the box, the losses and S's
 accuracy on the real test points (L_BN and D are logged for every method, also where their
 weight is 0: the kit skips such terms, the toy shows them); T's grid is recorded once.
-`cloud_statistics` measures where a cloud of points lies against the data (viz/toy2d.py
+`cloud_statistics` measures where a cloud of points lies against the data (viz/toy2d_figures.py
 draws the frames).
 """
 

@@ -15,6 +15,7 @@ from typing import Callable
 import torch.nn as nn
 
 from ..errors import unknown_name
+from .external import build_external, check_external
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # One module per family; importing it registers its models.
@@ -54,8 +55,6 @@ def freeze(model: nn.Module) -> nn.Module:
 def check_model_name(name: str) -> None:
     """A one-line `UserError` unless `name` can be built (before any work starts)."""
     if ":" in name:
-        from .external import check_external
-
         return check_external(name)
     _import_all()
     if name not in _REGISTRY:
@@ -66,8 +65,6 @@ def build(name: str, **kwargs) -> nn.Module:
     """Build the registered model `name`, e.g. `build("resnet34_8x", num_classes=10)`, or a
     library's (`build("torchvision:resnet18", num_classes=10)`)."""
     if ":" in name:
-        from .external import build_external
-
         return build_external(name, **kwargs)
     _import_all()
     if name not in _REGISTRY:

@@ -23,8 +23,8 @@ import importlib.util
 
 import torch.nn as nn
 
+from ..config.overrides import closest
 from ..errors import UserError
-from ..settings import closest
 
 SOURCES = ("torchvision", "timm")
 HEAD_NAMES = ("fc", "classifier", "head", "heads")
@@ -42,7 +42,7 @@ def check_external(name: str) -> None:
         raise UserError(f"unknown model source {source!r} in {name!r}; write torchvision:NAME, "
                         f"timm:NAME or one of the kit's models (no prefix)")
     if source == "torchvision":
-        import torchvision
+        import torchvision  # import cost: torchvision (~1-5 s), for torchvision:NAME only
 
         known = torchvision.models.list_models(module=torchvision.models)
         if model not in known:
@@ -62,7 +62,7 @@ def build_external(name: str, *, num_classes: int = 1000, channels: int = 3, **k
     check_external(name)
     source, _, model_name = name.partition(":")
     if source == "torchvision":
-        import torchvision
+        import torchvision  # import cost: torchvision (~1-5 s), for torchvision:NAME only
 
         if channels != 3:
             raise UserError(f"{name} takes 3-channel images, the dataset has {channels}; "
@@ -130,6 +130,6 @@ def _timm():
     if importlib.util.find_spec("timm") is None:
         raise UserError("timm models need the timm extra: pip install 'ddad-lite[timm]' "
                         "(or pip install timm)")
-    import timm
+    import timm  # optional extra: timm
 
     return timm

@@ -33,6 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import register
+from .mobilenet import DilatedMobileNetV2
 
 
 def _resize(logits: torch.Tensor, size) -> torch.Tensor:
@@ -77,7 +78,7 @@ DFAD_ATROUS_RATES = (12, 24, 32)
 def deeplab_head(in_channels, num_classes, *, atrous_rates=DFAD_ATROUS_RATES, dropout=0.5):
     """ASPP (1x1, three dilated 3x3, image pooling; 256 channels each) - 1x1 projection - BN -
     ReLU - dropout, then conv 3x3 - BN - ReLU - 1x1 conv to the classes."""
-    from torchvision.models.segmentation.deeplabv3 import DeepLabHead
+    from torchvision.models.segmentation.deeplabv3 import DeepLabHead  # import cost: torchvision
 
     head = DeepLabHead(in_channels, num_classes, atrous_rates=tuple(atrous_rates))
     for m in head.modules():
@@ -90,7 +91,7 @@ def deeplab_head(in_channels, num_classes, *, atrous_rates=DFAD_ATROUS_RATES, dr
 def deeplabv3_resnet50(*, num_classes=11, channels=3, pretrained_backbone=False,
                        atrous_rates=DFAD_ATROUS_RATES, dropout=0.5):
     """DeepLabV3 with a ResNet-50 dilated to output stride 8 (DFAD's teacher)."""
-    from torchvision.models import ResNet50_Weights, resnet50
+    from torchvision.models import ResNet50_Weights, resnet50  # import cost: torchvision
 
     _check_rgb(channels)
     weights = ResNet50_Weights.IMAGENET1K_V1 if pretrained_backbone else None
@@ -122,9 +123,7 @@ def deeplabv3_mobilenetv2(*, num_classes=11, channels=3, pretrained_backbone=Fal
                           output_stride=8, backbone="dfad", atrous_rates=DFAD_ATROUS_RATES,
                           dropout=0.5):
     """DeepLabV3 on MobileNetV2 features dilated to `output_stride` (DFAD's student)."""
-    from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
-
-    from .mobilenet import DilatedMobileNetV2
+    from torchvision.models import MobileNet_V2_Weights, mobilenet_v2  # import cost: torchvision
 
     _check_rgb(channels)
     if output_stride not in (8, 16, 32):

@@ -6,8 +6,9 @@
   series_index.py  runs/<profile>/index.html of `reproduce`: every notebook and the results
   tensorboard.py   a run's history as TensorBoard scalars and images (`--tensorboard`)
 
-The figures are drawn by viz/ (viz/report.py); this room reads the run folders and lays the
-figures out. It never trains nor imports runs/ (runs/ calls it once a run's files are written).
+The figures are drawn by viz/ (viz/report_figures.py); this room reads the run folders and
+lays the figures out. It never trains nor imports runs/ (runs/ calls it once a run's files
+are written).
 """
 
 from .compare import write_comparison

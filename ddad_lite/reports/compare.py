@@ -27,7 +27,8 @@ def unique_names(runs: list[dict]) -> list[str]:
 
 def write_comparison(run_dirs, out) -> Path:
     """Write one HTML page comparing the runs in `run_dirs` to `out`; returns its path."""
-    from ..viz.report import compare_runs_figure
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
+    from ..viz.report_figures import compare_runs_figure
 
     if len(run_dirs) < 2:
         raise UserError("a comparison needs two runs or more; `report RUN` alone writes that "

@@ -7,8 +7,8 @@ of every logged loss (L_S, L_G and each term of L_G) and of the student's score 
 validation splits, G's images over training from the run's snapshots, how often the student
 agrees with the teacher on them, the BN match per layer where the method records it (R_l of
 `history["bn_layers"]`), and the full config. report.png is one picture of the same run. Both
-are written atomically; the figures are drawn small (viz/report.py), so writing the report
-costs well under the time of the smallest run.
+are written atomically; the figures are drawn small (viz/report_figures.py), so writing the
+report costs well under the time of the smallest run.
 """
 
 from __future__ import annotations
@@ -58,8 +58,13 @@ def headline(metrics: dict) -> list[dict]:
 
 def run_sections(run: dict) -> list[str]:
     """The figures of one run as HTML parts (heading, picture, a line of explanation)."""
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
     from ..viz.bn import bn_layers_over_time
-    from ..viz.report import agreement_figure, snapshots_over_training, training_curves_figure
+    from ..viz.report_figures import (
+        agreement_figure,
+        snapshots_over_training,
+        training_curves_figure,
+    )
 
     metrics, history, snapshots = run["metrics"], run["history"], run["snapshots"]
     metric = primary_metric(metrics)
@@ -87,7 +92,8 @@ def run_sections(run: dict) -> list[str]:
 
 def write_run_report(run_dir) -> Path:
     """Write `run_dir/report.html` and `run_dir/report.png`; returns the HTML's path."""
-    from ..viz.report import report_summary_figure
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
+    from ..viz.report_figures import report_summary_figure
 
     run = read_run(run_dir)
     metrics = run["metrics"]
@@ -109,6 +115,7 @@ def write_run_report(run_dir) -> Path:
 
 def snapshot_png(snapshot: dict, class_names=()) -> bytes:
     """One snapshot's images (G(fixed z) with T's and S's predictions) as PNG bytes."""
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
     from ..viz.images import snapshot_figure
 
     return page.png_bytes(snapshot_figure(snapshot, class_names=class_names), dpi=90)

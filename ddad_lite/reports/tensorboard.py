@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..extras import require_extra
+from .run_report import read_run
 
 MAX_IMAGES = 16  # per snapshot: enough to see the generator, small enough for the event file
 
@@ -27,10 +28,10 @@ def check_tensorboard() -> None:
 def write_tensorboard(run_dir) -> Path:
     """Write the run's history and snapshots as TensorBoard events; returns the log folder."""
     check_tensorboard()
-    from torch.utils.tensorboard import SummaryWriter
+    from torch.utils.tensorboard import SummaryWriter  # optional extra: tensorboard
 
-    from ..viz.report import agreement
-    from .run_report import read_run
+    # import cost: matplotlib (~1 s), loaded only once a report is drawn
+    from ..viz.report_figures import agreement
 
     run = read_run(run_dir)
     history = run["history"]

@@ -94,7 +94,7 @@ def _torchscript(student, x, path, rebuild):
 
 
 def _onnx(student, x, path, rebuild):
-    import onnxruntime
+    import onnxruntime  # optional extra: onnx
 
     # The TorchScript-based exporter: the default from torch 2.9 is the dynamo one (which needs
     # onnxscript); before 2.5 the argument did not exist and that exporter was the only one.

@@ -54,7 +54,7 @@ from pathlib import Path
 import torch
 
 from ..bench import build_distiller, flop_figures
-from ..configure import check_device, make_config
+from ..config.building import check_device, make_config
 from ..data import dataset_info, get_dataset
 from ..data.prepare import prepare_dataset
 from ..errors import UserError

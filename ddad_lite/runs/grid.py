@@ -26,7 +26,7 @@ import itertools
 import statistics
 from pathlib import Path
 
-from ..configure import make_config
+from ..config.building import make_config
 from ..errors import UserError
 from ..files import save_json, save_text
 from ..tables import Column, markdown_table

@@ -45,7 +45,7 @@ import torch
 
 from ..checkpoint import check_resumable
 from ..config import DistillConfig
-from ..configure import make_config
+from ..config.building import make_config
 from ..data import get_dataset
 from ..data.validation import validation_split
 from ..distributed import check_world_size, ignore_sigterm, is_peer_failure, lost_peer_message
@@ -165,7 +165,7 @@ def _run_locked(cfg, out: Path, *, start, resume, cache_dir, teacher, callback,
                               wall_seconds=distiller.elapsed_wall_seconds())
     if retrained_because:
         metrics["retrained_because"] = retrained_because
-    if teacher_record.get("file"):  # a teacher of one's own (user_teacher.py)
+    if teacher_record.get("file"):  # a teacher of one's own (teacher/own_file.py)
         metrics.update(teacher_file=teacher_record["file"],
                        teacher_file_kind=teacher_record.get("file_kind"))
     save_json(out / "history.json", distiller.history)

@@ -48,7 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..configure import make_config
+from ..config.building import make_config
 from ..errors import UserError
 from ..files import save_json, save_text
 from ..tables import Column, markdown_table

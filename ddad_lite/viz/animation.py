@@ -138,7 +138,7 @@ def offline_jshtml(text: str) -> str:
 def browser_animation(browser, *, max_frames: int = MAX_FRAMES, dpi: int = DPI,
                       fps: float = 2.0, frame_format: str = FRAME_FORMAT):
     """The animation twin of `browser` as `IPython.display.HTML` (the cell's value shows it)."""
-    from IPython.display import HTML
+    from IPython.display import HTML  # optional extra: IPython (not on a torch-only machine)
 
     labels, frames = browser_frames(browser, max_frames=max_frames, dpi=dpi)
     labels = [f"{browser.step.description} {label}" for label in labels]

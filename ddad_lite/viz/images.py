@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from ..data import denormalize
+
 LEGEND_INCHES = 1.6  # the room on the right of a grid for its colour legend
 ROW_LABEL_INCHES = 0.8  # and on the left for its row labels
 
@@ -161,8 +163,6 @@ def frames_figure(frames: list, iterations: list, *, index: int = 0, max_frames:
 def dataset_grid(dataset, *, class_names=None, per_class: int = 4, num_classes: int | None = None,
                  info=None) -> Figure:
     """`per_class` examples of every class of a (normalised) classification dataset."""
-    from ..data import denormalize
-
     num_classes = num_classes or (info.num_classes if info else len(class_names))
     picked: dict[int, list] = {c: [] for c in range(num_classes)}
     for i in range(len(dataset)):

@@ -32,10 +32,11 @@ from pathlib import Path
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
+from ..files import load_torch
 from .animation import DPI, FRAME_FORMAT, MAX_FRAMES, browser_animation
 from .images import _name, frames_figure, image_grid, select, snapshot_figure
-from .segmentation import mask_figure
-from .toy2d import toy_step_figure
+from .segmentation_figures import mask_figure
+from .toy2d_figures import toy_step_figure
 
 
 def figure_png(fig: Figure, *, dpi: int = 80) -> bytes:
@@ -54,8 +55,6 @@ def png_size(png: bytes) -> tuple[int, int]:
 def load_snapshots(snapshots) -> list[dict]:
     """A list of snapshots, or the path of a run's snapshots.pt (or of its run folder)."""
     if isinstance(snapshots, (str, Path)):
-        from ..files import load_torch
-
         path = Path(snapshots)
         if path.is_dir():
             path = path / "snapshots.pt"

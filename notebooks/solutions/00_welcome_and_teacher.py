@@ -5,7 +5,7 @@ device, out_dir, seed, cache_dir, data_root). The checks are in
 `ddad_lite/lessons/teacher_exercises.py`.
 """
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.lessons.teacher_exercises import teacher_confusion
 from ddad_lite.paths import series_paths
 from ddad_lite.teacher import load_or_train_teacher

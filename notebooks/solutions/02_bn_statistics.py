@@ -6,10 +6,10 @@ notebook's default, and `teacher` (the loaded (model, record)) may be passed to 
 import torch
 
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.data.validation import training_indices
 from ddad_lite.lessons.inversion import invert_generator, invert_pixels, measure_bn
-from ddad_lite.recipes import inversion_budget
+from ddad_lite.lessons.budgets import inversion_budget
 
 
 def _teacher(context):

@@ -6,8 +6,8 @@
 from pathlib import Path
 
 from ddad_lite import load_or_train_teacher
-from ddad_lite.configure import make_config
-from ddad_lite.recipes import lesson_budget
+from ddad_lite.config.building import make_config
+from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.runs.sweep import ABLATION_METHODS, sweep
 
 

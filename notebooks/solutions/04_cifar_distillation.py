@@ -7,14 +7,14 @@ device, out_dir, seed, cache_dir, data_root, dataset). Like the notebook, they f
 
 import torch
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.data import get_dataset
 from ddad_lite.data.prepare import dataset_summary
 from ddad_lite.errors import UserError
 from ddad_lite.lessons.cifar_exercises import images_per_class
 from ddad_lite.metrics import accuracy, eval_loader
 from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
+from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.runs.store import run_folder, run_or_load
 from ddad_lite.teacher import load_or_train_teacher, load_teacher_file
 from ddad_lite.viz import load_snapshots

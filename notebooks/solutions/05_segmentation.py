@@ -8,7 +8,7 @@ the notebook's run is read back. The checks are in `ddad_lite/lessons/segmentati
 
 import torch
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.data import dataset_info
 from ddad_lite.lessons.segmentation_exercises import learning_order, trained_student
 from ddad_lite.paths import series_paths

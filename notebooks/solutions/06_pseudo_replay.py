@@ -7,7 +7,7 @@ series' shared folder, so those the notebook made are read back. The checks are 
 """
 
 from ddad_lite.lessons.series import series_runner
-from ddad_lite.viz import replay_samples_from_run
+from ddad_lite.runs.replay_samples import replay_samples_from_run
 
 
 def _runner(profile="quick", device="cpu", out_dir="runs/interactive/06_pseudo_replay",

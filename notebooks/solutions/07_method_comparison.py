@@ -6,7 +6,7 @@ device, out_dir, cache_dir, data_root, and `seed` or `seeds`). Two of the table'
 are read back. The checks are in `ddad_lite/lessons/comparison_exercises.py`.
 """
 
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.lessons.series import series_runner
 from ddad_lite.runs.sweep import summarize
 

@@ -97,7 +97,7 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.paths import series_paths
 

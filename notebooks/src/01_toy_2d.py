@@ -55,7 +55,7 @@ from ddad_lite.lessons.toy2d import (
     train_teacher,
 )
 from ddad_lite.paths import series_paths
-from ddad_lite.recipes import toy_budget
+from ddad_lite.lessons.budgets import toy_budget
 
 started = time.perf_counter()
 out = series_paths(out_dir=out_dir)["out_dir"]

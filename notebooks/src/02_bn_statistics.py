@@ -51,8 +51,8 @@ from ddad_lite.data.validation import training_indices
 from ddad_lite.lessons.exercises import check
 from ddad_lite.lessons.inversion import invert_generator, invert_pixels, measure_bn, to_uint8
 from ddad_lite.losses import BNStatistics
-from ddad_lite.recipes import inversion_budget
-from ddad_lite.configure import make_config
+from ddad_lite.lessons.budgets import inversion_budget
+from ddad_lite.config.building import make_config
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.paths import series_paths
 
@@ -63,7 +63,7 @@ torch.manual_seed(seed)
 
 cfg = make_config("shapes", "bn_only", profile, device=device, seed=seed, progress=progress)
 info = dataset_info(cfg.dataset)
-# The inversions' schedule for this profile (ddad_lite/recipes.py, beside every other budget).
+# The inversions' schedule for this profile (ddad_lite/lessons/budgets.py, beside every other budget).
 inversion = inversion_budget(profile)
 teacher, record = load_or_train_teacher(cfg.teacher_recipe, cache_dir=paths["cache_dir"],
                                         data_root=paths["data_root"], device=device,

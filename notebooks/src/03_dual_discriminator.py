@@ -56,13 +56,13 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.engine import Distiller
 from ddad_lite.lessons.exercises import check
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.losses import BNStatistics
 from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
+from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.runs.sweep import summarize, sweep, sweep_table
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable

@@ -57,10 +57,10 @@ from ddad_lite.lessons.anchors import anchor_table
 from ddad_lite.data.prepare import dataset_summary
 from ddad_lite.errors import UserError
 from ddad_lite.runs.store import load_history, run_folder, run_or_load
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
+from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.teacher import load_teacher_file
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
@@ -99,7 +99,7 @@ print(f"{cfg.teacher} -> {cfg.student} on {dataset}, {cfg.iterations} iterations
 # | `full` | ResNet-34-8x -> ResNet-18-8x, teacher 200 epochs | 25,000 iterations, batch 256, k = 5 (DFAD's 500 epochs x 50 iterations, lr x0.1 after epochs 99 and 199) | a GPU |
 #
 # **The full profile.** It is the one to set beside the published numbers: the same networks,
-# generator and schedule as DFAD (`ddad_lite/recipes.py`, `_CIFAR["full"]`). They are DFAD's,
+# generator and schedule as DFAD (`ddad_lite/config/recipes.py`, `_CIFAR["full"]`). They are DFAD's,
 # not DDAD's: DDAD has no public code and only its abstract is public, so its weights
 # $\alpha = \beta = 1$, $D$ = L1, $k$ = 5 and this protocol are **the kit's reconstruction**
 # (`docs/fidelity.md`, "DDAD"), and a gap to DDAD's published number may come from them. It needs a GPU

@@ -63,13 +63,13 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite.files import load_torch
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.data import dataset_info, get_dataset
 from ddad_lite.runs.store import load_history, run_folder, run_or_load
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.paths import series_paths
 from ddad_lite.teacher import load_or_train_teacher
-from ddad_lite.viz.segmentation import comparison_table
+from ddad_lite.viz.segmentation_figures import comparison_table
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
 paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)

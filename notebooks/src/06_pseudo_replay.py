@@ -58,10 +58,11 @@ import torch
 from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
+from ddad_lite.runs.replay_samples import replay_samples_from_run
 from ddad_lite.runs.sweep import summarize, sweep, sweep_table
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
+from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.teacher import load_or_train_teacher
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
@@ -146,7 +147,7 @@ fig
 
 # %%
 replay_row = next(r for r in rows if r["method"].endswith("+replay"))
-replayed = viz.replay_samples_from_run(replay_row["run_dir"], n=16)
+replayed = replay_samples_from_run(replay_row["run_dir"], n=16)
 snapshots = viz.load_snapshots(replay_row["run_dir"])
 fig = viz.replay_samples_figure(snapshots[-1]["images"], replayed, n=16)
 fig.savefig(out / "replay_samples.png", dpi=120, bbox_inches="tight")
@@ -263,7 +264,7 @@ check("06", 2, answer_2)
 # %% [markdown]
 # **3.** Set `replay_teacher_reconstruction=False` (the VAE then learns images only, not what
 # the teacher sees in them) or `replay_rehearsal=False` (it learns only the newest samples).
-# Do its samples change? Draw them with `viz.replay_samples_from_run(run_dir, n=16)` (the same
+# Do its samples change? Draw them with `replay_samples_from_run(run_dir, n=16)` (the same
 # z for both runs) and compare with the default run's. *Answer:* `{setting turned off: mean
 # absolute difference of the two runs' samples, pixels in [0, 1]}`.
 

@@ -66,9 +66,9 @@ from IPython.display import Markdown, display
 
 import ddad_lite.viz as viz
 from ddad_lite.runs.sweep import summarize, sweep, sweep_table
-from ddad_lite.configure import make_config
+from ddad_lite.config.building import make_config
 from ddad_lite.paths import series_paths
-from ddad_lite.recipes import lesson_budget
+from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.teacher import load_or_train_teacher
 
 progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable

@@ -9,8 +9,8 @@ the same `language_info` without the version; the committed notebooks hold exact
 the kernel spec `{"name": "ddad-lite", "display_name": "ddad-lite"}`, so opening one changes
 nothing. The Python version of a run is in its provenance (`metrics.json`, results.json).
 
-    python -m ddad_lite.runner.kernel install [--user | --sys-prefix]   # register it
-    python -m ddad_lite.runner.kernel -f CONNECTION_FILE                # what Jupyter runs
+    python -m ddad_lite.series.kernel install [--user | --sys-prefix]   # register it
+    python -m ddad_lite.series.kernel -f CONNECTION_FILE                # what Jupyter runs
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ LANGUAGE_INFO = {"name": "python", "mimetype": "text/x-python", "file_extension"
 
 def kernel_spec(*, env: dict | None = None, extra_args: tuple = ()) -> dict:
     """The kernel.json of `ddad-lite` for this interpreter."""
-    spec = {"argv": [sys.executable, "-m", "ddad_lite.runner.kernel", "-f",
+    spec = {"argv": [sys.executable, "-m", "ddad_lite.series.kernel", "-f",
                      "{connection_file}", *extra_args],
             "display_name": KERNELSPEC["display_name"], "language": "python",
             "metadata": {"debugger": True}}
@@ -42,7 +42,7 @@ def kernel_spec(*, env: dict | None = None, extra_args: tuple = ()) -> dict:
 
 def install(*, user: bool = False, prefix: str | None = None) -> str:
     """Register the kernel spec for this interpreter; returns the folder it was written to."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.kernelspec import KernelSpecManager  # optional extra: notebooks
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1) + "\n")
@@ -52,8 +52,8 @@ def install(*, user: bool = False, prefix: str | None = None) -> str:
 
 def launch(argv: list[str]) -> None:
     """Run the kernel (what Jupyter starts, with `-f CONNECTION_FILE`)."""
-    from ipykernel.ipkernel import IPythonKernel
-    from ipykernel.kernelapp import IPKernelApp
+    from ipykernel.ipkernel import IPythonKernel  # optional extra: notebooks
+    from ipykernel.kernelapp import IPKernelApp  # optional extra: notebooks
 
     class LessonKernel(IPythonKernel):
         language_info = copy.deepcopy(LANGUAGE_INFO)
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] != ["install"]:
         launch(argv)
         return
-    parser = argparse.ArgumentParser(prog="python -m ddad_lite.runner.kernel install",
+    parser = argparse.ArgumentParser(prog="python -m ddad_lite.series.kernel install",
                                      description="Register the notebooks' kernel `ddad-lite`.")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--user", action="store_true", help="for this user (~/.local/share)")

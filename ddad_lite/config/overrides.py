@@ -16,7 +16,7 @@ import math
 import types
 import typing
 
-from .errors import UserError
+from ..errors import UserError
 
 
 def field_types(cls) -> dict[str, object]:

@@ -42,5 +42,5 @@ class PollingKernelClient(AsyncKernelClient):
 
 
 class PollingKernelManager(AsyncKernelManager):
-    client_class = DottedObjectName("ddad_lite.runner.kernel_client.PollingKernelClient")
-    client_factory = Type(klass="ddad_lite.runner.kernel_client.PollingKernelClient")
+    client_class = DottedObjectName("ddad_lite.series.kernel_client.PollingKernelClient")
+    client_factory = Type(klass="ddad_lite.series.kernel_client.PollingKernelClient")

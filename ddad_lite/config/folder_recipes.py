@@ -15,7 +15,7 @@ dataset itself when the models are built.
 
 from __future__ import annotations
 
-from .errors import UserError
+from ..errors import UserError
 
 
 def image_folder_recipe(*, image_size: int, train_images: int) -> dict:

@@ -30,12 +30,12 @@ import sys
 import time
 from pathlib import Path
 
+from ..config.recipes import PROFILES
 from ..errors import UserError, unknown_name
 from ..extras import require_extra
 from ..files import save_json, save_text
 from ..paths import NOTEBOOKS_DIR, SOURCE_ROOT, series_paths
 from ..provenance import provenance
-from ..recipes import PROFILES
 from ..reports.series_index import write_series_index
 from ..tables import Column, format_value, markdown_table
 from .kernel import KERNEL_NAME, kernel_spec
@@ -79,7 +79,7 @@ def kernel_spec_dir(root: Path) -> Path:
 def this_interpreter_kernel(root: Path):
     """Put our kernel spec first on JUPYTER_PATH (its highest-priority entry) while inside,
     and check that `ddad-lite` resolves to `sys.executable`."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.kernelspec import KernelSpecManager  # optional extra: notebooks
 
     kernel_spec_dir(root)
     before = os.environ.get("JUPYTER_PATH")
@@ -104,9 +104,9 @@ def reproduce(profile: str = "quick", only=None, out_root="runs", device: str = 
     results.json). `timeout` is the limit per cell in seconds."""
     require_extra("notebooks", "papermill", "nbconvert", "nbformat", "jupyter_client",
                   "ipykernel", feature="reproduce")
-    import papermill as pm
+    import papermill as pm  # optional extra: notebooks
 
-    from .kernel_client import PollingKernelManager
+    from .kernel_client import PollingKernelManager  # optional extra: notebooks (jupyter_client)
 
     if profile not in PROFILES:
         raise unknown_name("profile", profile, PROFILES)
@@ -171,8 +171,8 @@ def _read_key_figures(out_dir: Path) -> dict:
 
 
 def _export_html(executed: Path) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
+    import nbformat  # optional extra: notebooks
+    from nbconvert import HTMLExporter  # optional extra: notebooks
 
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
     target = executed.with_suffix(".html")

@@ -67,8 +67,8 @@ NETWORK_STYLESHEET = re.compile(r"<link[^>]*\bhref=[\"']https?://[^\"']*[\"'][^>
 
 def notebook_page(executed: Path, *, nav: str) -> str:
     """The HTML page of one executed notebook, with nothing to fetch from the network."""
-    import nbformat
-    from nbconvert import HTMLExporter
+    import nbformat  # optional extra: notebooks
+    from nbconvert import HTMLExporter  # optional extra: notebooks
 
     nb = nbformat.read(executed, as_version=4)
     _clean_notebook(nb)

@@ -14,6 +14,8 @@ import io
 from pathlib import Path
 
 from ..files import atomic_write
+from ..lessons.budgets import toy_budget
+from ..lessons.toy2d import ToySettings, compare_methods, toy_data, train_teacher
 from ..paths import SOURCE_ROOT
 
 FIGURES_DIR = SOURCE_ROOT / "docs" / "figures"
@@ -27,9 +29,7 @@ def _png(fig, *, dpi: int = 72) -> bytes:
 
 def make_figures(out=FIGURES_DIR, *, profile: str = "quick", seed: int = 0) -> list[Path]:
     """Run the 2-D game at `profile` and write its figures into `out`; returns their paths."""
-    from .. import viz
-    from ..lessons.toy2d import ToySettings, compare_methods, toy_data, train_teacher
-    from ..recipes import toy_budget
+    from .. import viz  # import cost: matplotlib (~1 s); the CLI imports this module
 
     out = Path(out)
     settings = ToySettings(**toy_budget(profile))

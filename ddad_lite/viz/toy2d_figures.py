@@ -119,7 +119,7 @@ def toy_curves_figure(results: dict, *, teacher_acc: float | None = None) -> Fig
 def toy_animation(results: dict, data: dict, *, interval_ms: int = 400, dpi: int = 60):
     """The frames as `IPython.display.HTML` of a JavaScript animation (play, step, scrub),
     self-contained in the notebook's output: an exported HTML plays it without a kernel."""
-    from IPython.display import HTML
+    from IPython.display import HTML  # optional extra: IPython (not on a torch-only machine)
 
     n_frames = len(next(iter(results.values()))["frames"])
     fig, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results), 3.4), dpi=dpi,

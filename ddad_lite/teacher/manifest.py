@@ -17,8 +17,8 @@ from pathlib import Path
 
 import torch
 
-from .errors import UserError
-from .files import hold_lock, remove_stale_temporaries, save_json
+from ..errors import UserError
+from ..files import hold_lock, remove_stale_temporaries, save_json
 
 MANIFEST = "MANIFEST.json"
 

@@ -5,10 +5,11 @@
     replay_samples_figure(novel, replayed)  G's samples above the VAE's (an `image_grid`)
     replay_memory_figure(metrics, buffer)   the VAE's bytes beside an equal-bytes buffer and
                                             storing every sample it learnt from
-    replay_samples_from_run(run_dir)        samples of a "+replay" run's saved VAE
 
 `rows` are those of `ddad_lite.runs.sweep.sweep` (each with a `curve` of
-(iteration, accuracy) pairs). Every figure is returned closed (`images.done`).
+(iteration, accuracy) pairs). Every figure is returned closed (`images.done`). The replayed
+samples of a run's saved VAE come from `runs/replay_samples.py` (viz draws, never builds a
+method).
 """
 
 from __future__ import annotations
@@ -82,25 +83,3 @@ def replay_memory_figure(metrics: dict, buffer_metrics: dict | None = None) -> F
     ax.set_title(f"Replay memory after {metrics['replay_samples_seen']:,} synthetic images")
     legible(fig)
     return done(fig)
-
-
-def replay_samples_from_run(run_dir, *, n: int = 32, seed: int = 0) -> torch.Tensor:
-    """n samples V(z), z ~ N(0, I), of the VAE saved in a "+replay" run's checkpoint, as uint8
-    images (without the run's tuning of z towards the teacher: no teacher is loaded here)."""
-    from pathlib import Path
-
-    from ..config import DistillConfig
-    from ..data import dataset_info, denormalize
-    from ..files import load_torch
-    from ..methods import build_method
-
-    state = load_torch(Path(run_dir) / "checkpoint.pt", what="checkpoint")
-    cfg = DistillConfig.from_dict(state["config"])
-    cfg.device = "cpu"
-    method = build_method(cfg)
-    if not hasattr(method, "V"):
-        raise ValueError(f"{run_dir} is a {cfg.method} run, not a '+replay' one")
-    method.load_state_dict(state["method"])
-    method.rng.manual_seed(seed)
-    x = method.sample(n)
-    return (denormalize(x, dataset_info(cfg.dataset)).clamp(0, 1) * 255).round().to(torch.uint8)

@@ -41,12 +41,12 @@ import torch.nn as nn
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
-from .config import TeacherConfig
-from .data import dataset_info, get_dataset
-from .data.on_device import Augment, DeviceSplit, uint8_tensors
-from .data.validation import training_indices
-from .errors import UserError
-from .files import (
+from ..config import TeacherConfig
+from ..data import dataset_info, get_dataset
+from ..data.on_device import Augment, DeviceSplit, uint8_tensors
+from ..data.validation import training_indices
+from ..errors import UserError
+from ..files import (
     atomic_write,
     hold_lock,
     load_torch,
@@ -54,12 +54,12 @@ from .files import (
     sha256_file,
     writing_into,
 )
-from .hardware import resolve_amp
-from .metrics import accuracy, eval_loader, evaluate
-from .models import build
-from .models.published import load_published
-from .paths import resolve_teacher_cache
-from .teacher_manifest import (
+from ..hardware import resolve_amp
+from ..metrics import accuracy, eval_loader, evaluate
+from ..models import build
+from ..models.published import load_published
+from ..paths import resolve_teacher_cache
+from .manifest import (
     MANIFEST,
     read_manifest,
     record_in_manifest,

@@ -24,11 +24,11 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from .config import TeacherConfig
-from .data import dataset_info
-from .errors import UserError
-from .files import sha256_file
-from .teacher import load_teacher_file, weights_digest
+from ..config import TeacherConfig
+from ..data import dataset_info
+from ..errors import UserError
+from ..files import sha256_file
+from .training import load_teacher_file, weights_digest
 
 
 def load_user_teacher(path, recipe: TeacherConfig, *, trust_pickle: bool = False):

@@ -23,13 +23,17 @@ from __future__ import annotations
 
 import dataclasses
 
-from .config import STUDENT_OPTIMIZERS, DistillConfig, TeacherConfig
-from .errors import UserError, unknown_name
+import torch
+
+from ..data import find_prepared
+from ..data.prepare import dataset_summary
+from ..errors import UserError, unknown_name
+from ..methods import EXTENSIONS, METHODS, components
+from ..models import check_model_name
 from .folder_recipes import image_folder_recipe
-from .methods import EXTENSIONS, METHODS, components
-from .models import check_model_name
+from .overrides import closest, coerce, field_types
 from .recipes import PROFILES, RECIPES, RUN_PROFILES
-from .settings import closest, coerce, field_types
+from .schema import STUDENT_OPTIMIZERS, DistillConfig, TeacherConfig
 
 RUN_FIELDS = field_types(DistillConfig)
 TEACHER_FIELDS = field_types(TeacherConfig)
@@ -107,9 +111,6 @@ def make_config(dataset: str = "shapes", method: str = "ddad", profile: str = "q
 
 def _image_folder_recipe(dataset: str, data_root) -> dict:
     """The recipe of an image folder prepared under the name `dataset` (folder_recipes.py)."""
-    from .data import find_prepared
-    from .data.prepare import dataset_summary
-
     info = find_prepared(dataset, data_root)
     if info is None:
         raise UserError(f"unknown dataset {dataset!r}; choose one of: "
@@ -162,8 +163,6 @@ def _check_ranges(cfg: DistillConfig) -> None:
 def check_device(device: str) -> None:
     """One line unless `device` names a device this machine has (cpu, cuda[:N], mps): checked
     where the settings enter, before a teacher is trained."""
-    import torch
-
     try:
         parsed = torch.device(device)
     except (RuntimeError, TypeError, ValueError):

@@ -8,8 +8,8 @@ networks) are declared next to the method's code (`ddad_lite/methods/`) and stor
 `{"ddad": {...}, "replay": {...}}` for "ddad+replay".
 
 Which values a run starts from (the dataset's recipe for a profile, the method's defaults)
-is decided in `recipes.py` (`make_config`); this module only says what a run *is*: its fields,
-how two runs differ, and a fingerprint naming a run.
+is decided in `recipes.py` and `building.py` (`make_config`); this module only says what a
+run *is*: its fields, how two runs differ, and a fingerprint naming a run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .errors import UserError
+from ..errors import UserError
 
 
 @dataclass
@@ -41,8 +41,8 @@ class TeacherConfig:
     # set from the DistillConfig's fields of the same names. 0: no validation split.
     val_size: int = 0
     val_seed: int = 0
-    # The fast recipe's options (teacher.py); at these defaults a recipe trains and is cached
-    # (`recipe_key`) exactly as before they existed.
+    # The fast recipe's options (teacher/training.py); at these defaults a recipe trains and is
+    # cached (`recipe_key`) exactly as before they existed.
     label_smoothing: float = 0.0  # cross-entropy against (1 - e) one-hot + e / classes
     warmup: float = 0.15  # the one-cycle schedule's share of steps spent rising to `lr`
     padding_mode: str = "zeros"  # the random crop's padding: "zeros" (DFAD's) or "reflect"
