@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from ddad_lite.paths import NOTEBOOKS_DIR, SOURCE_ROOT
-from ddad_lite.runner.notebook_source import KERNELSPEC
+from ddad_lite.runner.kernel import KERNELSPEC
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 

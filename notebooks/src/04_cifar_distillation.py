@@ -143,7 +143,6 @@ else:
           "has none. Clone the repository to see them.")
 
 # %% [markdown]
-#
 # ## The teacher
 #
 # A cached teacher is loaded; otherwise one is trained from the recipe (on CIFAR, a GPU job).
