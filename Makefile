@@ -14,7 +14,7 @@ help:
 	@echo "make test-kernels  the equivalence tests under other CPU kernels and thread counts"
 	@echo "make site       the executed series (runs/quick, after make reproduce) as HTML in site/"
 	@echo "make figures    the README's figures (docs/figures/*.png) from a short real run"
-	@echo "make notebooks  rebuild notebooks/NN_*.ipynb from their scripts in notebooks/src/"
+	@echo "make notebooks  rebuild notebooks/NN_*.ipynb from their scripts in notebooks/src/ (jupytext)"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make lint       ruff over the package and tests"
 	@echo "make bench      throughput benchmark, engine vs the reference loop"
@@ -66,10 +66,15 @@ site: venv
 figures: venv
 	$(BIN)/python -m ddad_lite figures --out docs/figures
 
-# The notebooks are built from percent scripts, notebooks/src/NN_name.py: edit a script, then
-# rebuild (only the notebooks whose text changes are rewritten). `--check` only compares.
+# Each notebook is paired by jupytext with its percent script notebooks/src/NN_name.py
+# (notebooks/jupytext.toml): edit the script, then rebuild; --update keeps the cell ids, and the
+# metadata is the kernel's (series/kernel.py). tests/test_notebook_source.py checks they agree.
 notebooks: venv
-	$(BIN)/python -m ddad_lite.series.notebook_source
+	@meta='$(shell $(BIN)/python -m ddad_lite.series.kernel metadata)'; \
+	for script in notebooks/src/[0-9][0-9]_*.py; do \
+		$(BIN)/jupytext --quiet --update --update-metadata "$$meta" --to ipynb \
+			-o notebooks/$$(basename $$script .py).ipynb $$script || exit 1; \
+	done
 
 # JupyterLab refuses to start as root (e.g. in a container) unless told to.
 lab: venv

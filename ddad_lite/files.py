@@ -12,7 +12,7 @@ stood, and no temporary file is left behind when the writer fails.
                                 (`mmap=True` maps a large tensor file instead of reading it)
     load_json(path, ...)        json.load with a one-line error for a missing or garbage file
     sha256_file(path)           the file's sha256, as lowercase hex
-    hold_lock(path)             an exclusive lock (`with`), released when the process dies
+    hold_lock(path)             filelock's exclusive lock (`with`), dropped when the process dies
     writing_into(folder, what=) an OSError while writing (full disk, read-only) -> one line
     remove_stale_temporaries    the `.tmp` files a killed writer left in a folder
 
@@ -36,13 +36,9 @@ import tempfile
 from pathlib import Path
 
 import torch
+from filelock import FileLock, Timeout
 
 from .errors import UserError
-
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks
-    fcntl = None
 
 CHUNK = 1 << 20
 
@@ -201,49 +197,36 @@ def _json_default(o):
 
 @contextlib.contextmanager
 def hold_lock(path: str | os.PathLike, *, waiting: str = ""):
-    """Hold an exclusive advisory lock on the file `path` (made if missing) for the `with` block;
-    the lock file is removed when the block ends, so a finished command leaves nothing behind.
+    """Hold `filelock.FileLock(path)` (an exclusive OS lock on the file, made if missing) for the
+    `with` block; the lock file is removed when the block ends, so a finished command leaves
+    nothing behind.
 
     Another process asking for the same lock waits until this one leaves the block or dies (the
-    kernel drops a dead process's lock, so a kill -9 never leaves a stale lock, only a lock file
-    that the next holder reuses). A waiter that wakes to find the file removed or replaced
-    locks the new one instead (the inode check), so two processes never both hold `path`.
-    `waiting`, if given, is printed to stderr once when the lock is busy. A folder where the
-    lock file cannot be made is a one-line `UserError`. Where `fcntl` is missing (Windows)
-    nothing is locked.
+    OS drops a dead process's lock, so a kill -9 leaves at most a lock file that the next holder
+    reuses). Removing the file while still holding it is safe: filelock refuses a lock on an
+    inode that no longer has a name and tries the path again. `waiting`, if given, is printed
+    to stderr once when the lock is busy. A folder where the lock file cannot be made is a
+    one-line `UserError`.
     """
     path = Path(path)
-    told = False
-    while True:
+    lock = FileLock(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as e:
-            raise UserError(f"cannot write in {path.parent} ({e.strerror or e}); make it "
-                            f"writable or choose another folder") from None
-        if fcntl is None:
-            break
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if waiting and not told:
+            lock.acquire(blocking=False)
+        except Timeout:
+            if waiting:
                 print(waiting, file=sys.stderr, flush=True)
-                told = True
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            same = os.stat(path).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        os.close(fd)  # the holder before us removed the file: lock the current one
+            lock.acquire()
+    except OSError as e:
+        raise UserError(f"cannot write in {path.parent} ({e.strerror or e}); make it "
+                        f"writable or choose another folder") from None
     try:
         yield
     finally:
-        if fcntl is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()  # still holding the lock: nobody else holds this inode
-        os.close(fd)  # closing the descriptor releases the lock
+        with contextlib.suppress(OSError):
+            path.unlink()  # still holding the lock: a waiter on this inode tries the path again
+        lock.release()
 
 
 WRITE_FAILURES = {errno.ENOSPC: "free some space there", errno.EDQUOT: "free some space there",

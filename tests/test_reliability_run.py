@@ -428,7 +428,7 @@ def test_the_interrupt_message_names_only_files_that_were_written(tmp_path, caps
 
     monkeypatch.setattr(files, "WRITTEN", [])
     monkeypatch.setattr("ddad_lite.cli.main.WRITTEN", files.WRITTEN)
-    monkeypatch.setattr("ddad_lite.runs.run.run_distillation", interrupted)
+    monkeypatch.setattr("ddad_lite.cli.distill.run_distillation", interrupted)
     code, _, err = cli(capsys, "distill", "--profile", "smoke", "--out", str(tmp_path / "r"))
     assert code == 130 and err == [interrupted_message([])]
 

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from ddad_lite.paths import NOTEBOOKS_DIR, SOURCE_ROOT
-from ddad_lite.series.notebook_source import KERNELSPEC
+from ddad_lite.series.kernel import KERNELSPEC
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
@@ -22,12 +22,12 @@ def test_notebook_links_colab_and_binder_and_installs_only_when_missing(path):
     assert "colab.research.google.com/github/" in intro and f"notebooks/{path.name})" in intro
     assert "mybinder.org/v2/gh/" in intro and f"labpath=notebooks%2F{path.name})" in intro
     code = [c for c in nb.cells if c.cell_type == "code"]
-    setup, parameters = code[0].source, code[1]
+    parameters, setup = code[0], code[1].source  # papermill's cell first, then the setup
     assert "parameters" in parameters.metadata.get("tags", [])
     assert 'if importlib.util.find_spec("ddad_lite") is None:' in setup
-    assert "pip" in setup and "hosted =" in setup
-    if not path.stem.startswith("01"):  # the 2-D toy always runs on the CPU
-        assert "device = notebook_device()" in code[2].source
+    assert "pip" in setup and "lesson = setup(profile, device=device," in setup
+    # The hosted GPU is setup's (tests/test_lesson_setup.py); the 2-D toy stays on the CPU.
+    assert ("cpu_only=True" in setup) == path.stem.startswith("01")
 
 
 def test_binder_pins_the_versions_and_registers_the_notebooks_kernel():

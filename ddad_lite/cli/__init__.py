@@ -13,7 +13,3 @@ module per family of subcommands.
   pages.py        reproduce (the notebook series headless), report, site, figures
   speed.py        gpu-reproduce (CIFAR-10 on one GPU in ten minutes) and bench
 """
-
-from .main import build_parser, main
-
-__all__ = ["build_parser", "main"]

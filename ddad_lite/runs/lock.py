@@ -4,15 +4,13 @@
         ...  # train, checkpoint, write metrics
 
 On entry the folder is made (a path that names a file, lies under a file or cannot be written
-is refused in one line, before any work) and `out/.lock` is taken with an exclusive
-`flock`. A second process that asks for the same folder is refused in one line naming the
-holder's pid. The kernel drops a flock when its process dies, so the `.lock` file a killed run
-leaves behind is simply taken over by the next one (a stale lock never blocks). On exit the
-lock file is removed, and the folder too if this lock made it and nothing was written there.
-The lock is re-entrant within one process (`run_or_load` holds it around `run_distillation`).
-
-Where `fcntl` is missing (Windows) the lock is the file's existence alone: a `.lock` left by
-a killed run must then be deleted by hand, as the error says.
+is refused in one line, before any work) and `out/.lock` is taken with `filelock.FileLock`,
+without waiting: a second process that asks for the same folder is refused in one line naming
+the holder's pid (which the holder writes into the lock file). The OS drops the lock when its
+process dies, so the `.lock` file a killed run leaves behind is simply taken over by the next
+one (a stale lock never blocks). On exit the lock file is removed, and the folder too if this
+lock made it and nothing was written there. The lock is re-entrant within one process
+(`run_or_load` holds it around `run_distillation`).
 """
 
 from __future__ import annotations
@@ -22,12 +20,9 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import UserError
+from filelock import FileLock, Timeout
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
+from ..errors import UserError
 
 LOCK_NAME = ".lock"
 _HELD: dict[Path, int] = {}  # folders this process holds, with the depth of nesting
@@ -47,7 +42,7 @@ def run_folder_lock(out):
             _HELD[key] -= 1
         return
     try:
-        fd = _acquire(out)
+        lock = _acquire(out)
     except BaseException:
         if made:
             _remove_if_empty(out)
@@ -57,7 +52,7 @@ def run_folder_lock(out):
         yield out
     finally:
         del _HELD[key]
-        _release(out, fd, remove_folder=made)
+        _release(out, lock, remove_folder=made)
 
 
 def make_run_folder(out: Path) -> bool:
@@ -82,47 +77,29 @@ def make_run_folder(out: Path) -> bool:
     return True
 
 
-def _acquire(out: Path) -> int:
-    path = out / LOCK_NAME
-    while True:
-        try:
-            flags = os.O_RDWR | os.O_CREAT | (0 if fcntl else os.O_EXCL)
-            fd = os.open(path, flags, 0o644)
-        except FileExistsError:  # no fcntl: the file's existence is the lock
-            raise _busy(out, _holder(path), manual=True) from None
-        except OSError as e:
-            raise _not_writable(out, e) from None
-        if fcntl is None:
-            break
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            os.close(fd)
-            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise _busy(out, _holder(path), manual=False) from None
-            raise
-        # A holder that was releasing may have unlinked the file we locked: lock the new one.
-        try:
-            if os.fstat(fd).st_ino == os.stat(path).st_ino:
-                break
-        except FileNotFoundError:
-            pass
-        os.close(fd)
+def _write_pid(fd: int) -> None:
+    """What the refusal of a second writer names: the holder's pid, in the lock file."""
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+
+
+def _acquire(out: Path) -> FileLock:
+    lock = FileLock(out / LOCK_NAME, on_acquired=_write_pid)
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        lock.acquire(blocking=False)
+    except Timeout:
+        raise _busy(out, _holder(out / LOCK_NAME)) from None
     except OSError as e:
-        _release(out, fd, remove_folder=False)
         raise _not_writable(out, e) from None
-    return fd
+    return lock
 
 
-def _release(out: Path, fd: int, *, remove_folder: bool) -> None:
+def _release(out: Path, lock: FileLock, *, remove_folder: bool) -> None:
     try:
-        os.remove(out / LOCK_NAME)
+        os.remove(out / LOCK_NAME)  # still held: a waiter on this inode tries the path again
     except FileNotFoundError:
         pass
-    os.close(fd)  # closing drops the flock
+    lock.release()
     if remove_folder:
         _remove_if_empty(out)
 
@@ -141,11 +118,9 @@ def _holder(path: Path) -> str:
         return "unknown"
 
 
-def _busy(out: Path, pid: str, *, manual: bool) -> UserError:
-    fix = (f"wait for it to finish, or delete {out / LOCK_NAME} if no process is writing"
-           if manual else "wait for it to finish")
+def _busy(out: Path, pid: str) -> UserError:
     return UserError(f"run folder {out} is being written by another process (pid {pid}); "
-                     f"{fix}, or choose another --out")
+                     "wait for it to finish, or choose another --out")
 
 
 def _not_writable(out: Path, e: OSError) -> UserError:

@@ -11,6 +11,7 @@ nothing. The Python version of a run is in its provenance (`metrics.json`, resul
 
     python -m ddad_lite.series.kernel install [--user | --sys-prefix]   # register it
     python -m ddad_lite.series.kernel -f CONNECTION_FILE                # what Jupyter runs
+    python -m ddad_lite.series.kernel metadata   # the notebooks' metadata, for `make notebooks`
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ KERNELSPEC = {"name": KERNEL_NAME, "display_name": KERNEL_NAME, "language": "pyt
 LANGUAGE_INFO = {"name": "python", "mimetype": "text/x-python", "file_extension": ".py",
                  "pygments_lexer": "ipython3", "codemirror_mode": {"name": "ipython", "version": 3},
                  "nbconvert_exporter": "python"}
+
+
+def notebook_metadata() -> dict:
+    """The metadata of every committed notebook, as `jupytext --update-metadata` takes it: the
+    kernel spec and its `language_info`, and no `jupytext` key (null removes it: the pairing is
+    notebooks/jupytext.toml's, not each notebook's)."""
+    return {"kernelspec": copy.deepcopy(KERNELSPEC), "language_info": copy.deepcopy(LANGUAGE_INFO),
+            "jupytext": None}
 
 
 def kernel_spec(*, env: dict | None = None, extra_args: tuple = ()) -> dict:
@@ -63,6 +72,9 @@ def launch(argv: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["metadata"]:
+        print(json.dumps(notebook_metadata()))
+        return
     if argv[:1] != ["install"]:
         launch(argv)
         return

@@ -64,18 +64,6 @@
 # | 2021 | DDAD (Zhao et al., arXiv 2104.05382) | the dual discriminator: BN statistics (the teacher) and disagreement (the student) on one generator (`ddad`) |
 # | 2022 | PRE-DFKD (Binici et al., AAAI 2022) | a VAE replays past synthetic images so that the student does not forget them (`M+replay`, lesson 06) |
 
-# %%
-# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
-import importlib.util
-import os
-import subprocess
-import sys
-
-if importlib.util.find_spec("ddad_lite") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
-hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
-
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -86,12 +74,23 @@ cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/check
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
 # %%
-# Derived settings (anything computed from the parameters lives here).
-from ddad_lite.hardware import describe_device, notebook_device
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import subprocess
+import sys
 
-if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
-    device = notebook_device()
-print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+from ddad_lite.lessons.setup import setup
+
+# The device (the hosted GPU on Colab or Binder), the folders and the seed of this lesson.
+lesson = setup(profile, device=device, out_dir=out_dir, seed=seed, cache_dir=cache_dir,
+               data_root=data_root)
+device, progress, paths, out = lesson.device, lesson.progress, lesson.paths, lesson.out
+
+# %%
+# Derived settings (anything computed from the parameters lives here).
 import torch
 from IPython.display import Markdown, display
 
@@ -99,12 +98,6 @@ import ddad_lite.viz as viz
 from ddad_lite import dataset_info, get_dataset, load_or_train_teacher
 from ddad_lite.config.building import make_config
 from ddad_lite.lessons.series import write_key_figures
-from ddad_lite.paths import series_paths
-
-progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
-paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-out = paths["out_dir"]
-torch.manual_seed(seed)
 
 cfg = make_config("shapes", "ddad", profile, device=device, seed=seed, progress=progress)
 info = dataset_info(cfg.dataset)

@@ -14,18 +14,6 @@
 # **How long:** `smoke` a few seconds; `quick` under a minute on a 2-core CPU (all three
 # methods); `full` a few minutes.
 
-# %%
-# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
-import importlib.util
-import os
-import subprocess
-import sys
-
-if importlib.util.find_spec("ddad_lite") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
-hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
-
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (under a minute), "full"
@@ -34,6 +22,22 @@ out_dir = "runs/interactive/01_toy_2d"  # relative paths start at the project fo
 seed = 0  # the seed of S's and G's initial weights and of the noise z
 cache_dir = None  # unused here (the toy's teacher trains in seconds); kept for the runner
 data_root = None  # unused here (the toy's data are drawn by the package)
+
+# %%
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+from ddad_lite.lessons.setup import setup
+
+# The folders and the seed of this lesson (the toy always runs on the CPU).
+lesson = setup(profile, device=device, out_dir=out_dir, seed=seed, cache_dir=cache_dir,
+               data_root=data_root, cpu_only=True)
+device, progress, paths, out = lesson.device, lesson.progress, lesson.paths, lesson.out
 
 # %%
 # Derived settings (anything computed from the parameters lives here).
@@ -54,11 +58,9 @@ from ddad_lite.lessons.toy2d import (
     toy_data,
     train_teacher,
 )
-from ddad_lite.paths import series_paths
 from ddad_lite.lessons.budgets import toy_budget
 
 started = time.perf_counter()
-out = series_paths(out_dir=out_dir)["out_dir"]
 settings = ToySettings(**toy_budget(profile))
 data = toy_data()
 print(settings)

@@ -20,18 +20,6 @@
 # shapes schedule (`lesson_budget`), which notebooks 04 and 07 read back; `full` is meant for a
 # GPU.
 
-# %%
-# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
-import importlib.util
-import os
-import subprocess
-import sys
-
-if importlib.util.find_spec("ddad_lite") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
-hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
-
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -43,12 +31,23 @@ cache_dir = None  # teacher cache; None: $DDAD_CACHE/teachers or <project>/check
 data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 
 # %%
-# Derived settings (anything computed from the parameters lives here).
-from ddad_lite.hardware import describe_device, notebook_device
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import subprocess
+import sys
 
-if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
-    device = notebook_device()
-print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+from ddad_lite.lessons.setup import setup
+
+# The device (the hosted GPU on Colab or Binder), the folders and the seed of this lesson.
+lesson = setup(profile, device=device, out_dir=out_dir, seed=seeds[0], cache_dir=cache_dir,
+               data_root=data_root)
+device, progress, paths, out = lesson.device, lesson.progress, lesson.paths, lesson.out
+
+# %%
+# Derived settings (anything computed from the parameters lives here).
 import copy
 
 import torch
@@ -61,14 +60,8 @@ from ddad_lite.engine import Distiller
 from ddad_lite.lessons.exercises import check
 from ddad_lite.lessons.series import write_key_figures
 from ddad_lite.losses import BNStatistics
-from ddad_lite.paths import series_paths
 from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.runs.sweep import summarize, sweep, sweep_table
-
-progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
-paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-out = paths["out_dir"]
-torch.manual_seed(seed)
 
 # The budget: the series' shapes schedule for this profile (`lesson_budget`), the same for
 # DDAD, its bounds and the ablation. Runs live in the series' shared folder, so notebooks 04

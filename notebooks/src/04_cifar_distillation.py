@@ -18,18 +18,6 @@
 # `smoke` about 10 s, `quick` seconds after notebook 03 (whose DDAD run it reads back), about
 # 40 s alone, on a 2-core CPU.
 
-# %%
-# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
-import importlib.util
-import os
-import subprocess
-import sys
-
-if importlib.util.find_spec("ddad_lite") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
-hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
-
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -42,12 +30,23 @@ dataset = "cifar10"  # "cifar10" or "cifar100" (the embedded "shapes" if not pre
 teacher_file = None  # a published teacher's state dict (e.g. DFAD's cifar10-resnet34_8x.pt)
 
 # %%
-# Derived settings (anything computed from the parameters lives here).
-from ddad_lite.hardware import describe_device, notebook_device
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import subprocess
+import sys
 
-if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
-    device = notebook_device()
-print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+from ddad_lite.lessons.setup import setup
+
+# The device (the hosted GPU on Colab or Binder), the folders and the seed of this lesson.
+lesson = setup(profile, device=device, out_dir=out_dir, seed=seed, cache_dir=cache_dir,
+               data_root=data_root)
+device, progress, paths, out = lesson.device, lesson.progress, lesson.paths, lesson.out
+
+# %%
+# Derived settings (anything computed from the parameters lives here).
 import torch
 from IPython.display import Markdown, display
 
@@ -59,14 +58,8 @@ from ddad_lite.errors import UserError
 from ddad_lite.runs.store import load_history, run_folder, run_or_load
 from ddad_lite.config.building import make_config
 from ddad_lite.lessons.series import write_key_figures
-from ddad_lite.paths import series_paths
 from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.teacher import load_teacher_file
-
-progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
-paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-out = paths["out_dir"]
-torch.manual_seed(seed)
 
 try:
     summary = dataset_summary(dataset, root=paths["data_root"])
@@ -143,7 +136,6 @@ else:
           "has none. Clone the repository to see them.")
 
 # %% [markdown]
-#
 # ## The teacher
 #
 # A cached teacher is loaded; otherwise one is trained from the recipe (on CIFAR, a GPU job).

@@ -22,18 +22,6 @@
 # seed 0 is read back from notebook 03's run), well under a minute on a GPU. The teacher is
 # loaded from the cache (trained on first use; notebook 00 trains the same one).
 
-# %%
-# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
-import importlib.util
-import os
-import subprocess
-import sys
-
-if importlib.util.find_spec("ddad_lite") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
-hosted = "google.colab" in sys.modules or "BINDER_LAUNCH_HOST" in os.environ
-
 # %% tags=["parameters"]
 # Parameters (papermill replaces these; plain literals only, derived values go below).
 profile = "quick"  # "smoke" (seconds, plumbing only), "quick" (minutes on a CPU), "full" (GPU)
@@ -45,12 +33,23 @@ data_root = None  # prepared datasets; None: $DDAD_DATA or <project>/data
 base_method = "ddad"  # the generative method replay is added to: "ddad", "dfad", "bn_only"
 
 # %%
-# Derived settings (anything computed from the parameters lives here).
-from ddad_lite.hardware import describe_device, notebook_device
+# Colab and Binder: install the kit only when it is missing (a local checkout already has it).
+import importlib.util
+import subprocess
+import sys
 
-if hosted and device == "cpu":  # Colab or Binder: the GPU when there is one
-    device = notebook_device()
-print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
+if importlib.util.find_spec("ddad_lite") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "ddad-lite[notebooks] @ git+https://github.com/ddad-lite/ddad-lite"], check=True)
+from ddad_lite.lessons.setup import setup
+
+# The device (the hosted GPU on Colab or Binder), the folders and the seed of this lesson.
+lesson = setup(profile, device=device, out_dir=out_dir, seed=seeds[0], cache_dir=cache_dir,
+               data_root=data_root)
+device, progress, paths, out = lesson.device, lesson.progress, lesson.paths, lesson.out
+
+# %%
+# Derived settings (anything computed from the parameters lives here).
 import json
 from pathlib import Path
 
@@ -61,14 +60,8 @@ import ddad_lite.viz as viz
 from ddad_lite.runs.replay_samples import replay_samples_from_run
 from ddad_lite.runs.sweep import summarize, sweep, sweep_table
 from ddad_lite.config.building import make_config
-from ddad_lite.paths import series_paths
 from ddad_lite.lessons.budgets import lesson_budget
 from ddad_lite.teacher import load_or_train_teacher
-
-progress = profile != "smoke"  # no progress bars in smoke runs: logs stay readable
-paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
-out = paths["out_dir"]
-torch.manual_seed(seeds[0])  # each run seeds itself; this is for the notebook's own draws
 
 # The series' shapes schedule (`lesson_budget`), the same for every method and seed. Runs are
 # kept in the series' shared folder: a run notebook 03, 06 or 07 made already is read back.
