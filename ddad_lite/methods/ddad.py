@@ -1,5 +1,9 @@
-"""The generator's loss as a weighted sum of named losses: DDAD, DFAD, BN-only, DAFL and a
-DFQ-like mix are rows of settings of this one method (see the table in methods/__init__.py).
+"""DDAD, Dual Discriminator Adversarial Distillation (Zhao et al., 2021), as this kit
+reconstructs it from the paper's abstract (its code is not public; docs/fidelity.md): G faces
+two discriminators, the teacher through its BatchNorm statistics and the student through
+disagreement. Its generator loss is a weighted sum of named losses, so DFAD, BN-only and a
+DFQ-like mix are rows of settings of this one class (the table in methods/__init__.py), and
+DAFL (dafl.py) is the same loss with its priors in its own loop.
 
 With x = G(z), z ~ N(0, I), t = T(x), features f = T.forward_features(x) and
 p_bar the batch mean of softmax(t):
@@ -13,6 +17,7 @@ p_bar the batch mean of softmax(t):
 
     ddad     bn = adversarial = 1          dfad     adversarial = 1 (bn fixed at 0)
     bn_only  bn = 1 (adversarial fixed 0)  dafl     DAFL's weights per dataset, b = 10, KL KD
+                                                    (dafl.py)
 
 D_G is `generator_discrepancy` (None: the student's D); DFAD's segmentation uses log(1 + L1).
 b is `entropy_log_base` (e: nats; DAFL's code uses log10). Terms with weight 0 are not
