@@ -183,10 +183,11 @@ def test_executed_smoke_notebooks_pass_nbval_lax(smoke_series):
 
 @pytest.mark.parametrize("budget", ["lesson_budget", "inversion_budget", "toy_budget"])
 def test_lesson_budgets_are_copies_per_profile(budget):
-    from ddad_lite import recipes
+    from ddad_lite.config.recipes import PROFILES
+    from ddad_lite.lessons import budgets
 
-    get = getattr(recipes, budget)
-    for profile in recipes.PROFILES:
+    get = getattr(budgets, budget)
+    for profile in PROFILES:
         values = get(profile)
         values["iterations"] = -1  # a copy: the caller may change it
         assert get(profile).get("iterations", 1) != -1
