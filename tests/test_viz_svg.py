@@ -30,6 +30,11 @@ def test_a_shown_viz_figure_is_written_as_svg(shell, tmp_path):
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "07_from_an_earlier_run.svg").write_text("<svg/>")
     writer = save_shown_figures(tmp_path / "figures", shell=shell)
+    # The inline backend starts after setup, on a notebook's first figure, and then pops
+    # Figure from every display formatter: the SVG copies must survive that.
+    from IPython.core.pylabtools import select_figure_formats
+
+    select_figure_formats(shell, {"png"})
     fig = viz.loss_curve([3.0, 2.0, 1.5, 1.2], title="pixel inversion: L_BN", ylabel="L_BN")
     data, _ = shell.display_formatter.format(fig)  # what display(fig) and a cell's value do
     assert MIME not in data  # the notebook's output is unchanged

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 
 from ..files import atomic_write
 
@@ -93,6 +93,8 @@ def save_shown_figures(folder: str | Path, *, shell=None) -> ShownFigures | None
         old.unlink()
     writer = ShownFigures(folder)
     formatter = SVGFileFormatter(parent=shell.display_formatter)
-    formatter.for_type(Figure, writer)
+    # Registered for Figure's base class: when the inline backend starts (on the first figure,
+    # after this call) IPython's select_figure_formats pops Figure from every formatter.
+    formatter.for_type(FigureBase, writer)
     shell.display_formatter.formatters[MIME] = formatter  # replaces an earlier lesson's
     return writer
