@@ -20,7 +20,10 @@ The checks live next to the code a lesson teaches, registered by notebook and nu
             raise NotYet("give a dict {alpha: accuracy} with at least three values of alpha")
         return f"the best alpha of the {len(answer)} is {max(answer, key=answer.get)}"
 
-A check returns what a correct answer shows (one line) or raises `NotYet(hint)`. The worked
+A check returns what a correct answer shows (one line) or raises `NotYet(hint)`. Where the
+learner writes code (a function), the check runs it beside the kit's own on what the notebook
+passes along as keywords, `check("02", 4, answer_4, teacher=teacher)`
+(`lessons/code_checks.py`); without them it runs on a stand-in of its own. The worked
 solutions are `notebooks/solutions/NN_name.py`: a function `solution_N(**context)` per
 exercise returning the answer; `tests/test_solutions.py` runs every one in the `smoke`
 profile and passes its result through the check.
@@ -50,6 +53,7 @@ CHECK_MODULES: list[str] = [
     "ddad_lite.lessons.segmentation_exercises",
     "ddad_lite.lessons.replay_exercises",
     "ddad_lite.lessons.comparison_exercises",
+    "ddad_lite.lessons.code_checks",
 ]
 
 
@@ -99,9 +103,10 @@ def solutions(notebook: str) -> dict[int, Callable]:
     return found
 
 
-def verdict(notebook: str, number: int, answer) -> tuple[bool | None, str]:
+def verdict(notebook: str, number: int, answer, **given) -> tuple[bool | None, str]:
     """(True, what it shows) for a correct answer, (False, hint) for a wrong one, (None, where
-    the solution is) for an unanswered one."""
+    the solution is) for an unanswered one. `given`: what the check runs a written function
+    on (e.g. `teacher=`), passed to the check as keywords."""
     _load_checks()
     key = (str(notebook).zfill(2), int(number))
     if key not in CHECKS:
@@ -110,14 +115,14 @@ def verdict(notebook: str, number: int, answer) -> tuple[bool | None, str]:
         return None, (f"exercise {number}: not answered yet (a worked solution is in "
                       f"{solution_file(key[0])}, solution_{number})")
     try:
-        shown = CHECKS[key](answer)
+        shown = CHECKS[key](answer, **given)
     except NotYet as hint:
         return False, f"exercise {number}: not yet: {hint}"
     return True, f"exercise {number}: correct. {shown}".rstrip()
 
 
-def check(notebook: str, number: int, answer) -> bool | None:
+def check(notebook: str, number: int, answer, **given) -> bool | None:
     """Print the verdict on `answer` in one line; returns True, False or None (unanswered)."""
-    ok, line = verdict(notebook, number, answer)
+    ok, line = verdict(notebook, number, answer, **given)
     print(line)
     return ok

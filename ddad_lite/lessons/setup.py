@@ -10,6 +10,10 @@ are off in the smoke profile, so that logs stay readable. The folders are the se
 (`series_paths`: the run folder `out` is made) and torch's global generator is seeded for the
 notebook's own random draws (each run seeds itself). `cpu_only` is for the lessons that always
 run on the CPU (the 2-D toy): no move to a GPU, nothing printed.
+
+Every figure the notebook shows from then on is also written as an SVG file into
+`out/figures/` (`viz.svg.save_shown_figures`: slide-ready copies in the run's folder, never in
+git; `Lesson.figures` is that folder).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import torch
 
 from ..hardware import describe_device, notebook_device
 from ..paths import series_paths
+from ..viz.svg import save_shown_figures
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Lesson:
     paths: dict  # series_paths: out_dir, cache_dir, data_root, shared_runs
     out: Path  # the notebook's run folder (made)
     hosted: bool  # on Colab or Binder
+    figures: Path  # out/figures: an SVG copy of every figure the notebook shows
 
 
 def on_hosted_service() -> bool:
@@ -54,5 +60,7 @@ def setup(profile: str, *, out_dir: str | os.PathLike, device: str = "cpu", seed
         print(describe_device(device))  # amp="auto": bf16 where native, fp16 on a T4
     paths = series_paths(cache_dir=cache_dir, data_root=data_root, out_dir=out_dir)
     torch.manual_seed(seed)
+    figures = Path(paths["out_dir"]) / "figures"
+    save_shown_figures(figures)  # in IPython only
     return Lesson(profile=profile, device=device, seed=seed, progress=profile != "smoke",
-                  paths=paths, out=paths["out_dir"], hosted=hosted)
+                  paths=paths, out=paths["out_dir"], hosted=hosted, figures=figures)

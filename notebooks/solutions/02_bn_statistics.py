@@ -56,3 +56,18 @@ def solution_3(**context):
     with torch.no_grad():
         pred = teacher(gen.generator(torch.randn(512, 128, device=device))).argmax(1)
     return torch.bincount(pred.cpu(), minlength=dataset_info("shapes").num_classes)
+
+
+def bn_hook(module, inputs, output):
+    """Forward hook on a BatchNorm2d layer: the batch's mu, var and R_l on module.bn_record."""
+    a = inputs[0]  # the layer's input a_l, (N, C, H, W)
+    mu = a.mean(dim=(0, 2, 3))  # one mean per channel, over the batch and the positions
+    var = a.var(dim=(0, 2, 3), unbiased=False)  # biased: divided by n, as R_l compares it
+    R = (torch.linalg.vector_norm(mu - module.running_mean)
+         + torch.linalg.vector_norm(var - module.running_var))
+    module.bn_record = {"mu": mu, "var": var, "R": R}
+
+
+def solution_4(**context):
+    """The BN hook written out: check("02", 4, ...) runs it beside the kit's BNStatsHook."""
+    return bn_hook

@@ -8,6 +8,7 @@ from pathlib import Path
 from ddad_lite import load_or_train_teacher
 from ddad_lite.config.building import make_config
 from ddad_lite.lessons.budgets import lesson_budget
+from ddad_lite.methods.base import no_param_grad
 from ddad_lite.runs.sweep import ABLATION_METHODS, sweep
 
 
@@ -42,3 +43,17 @@ def solution_3(**context):
     """T's effective classes on the last generated batch, per method of the ablation."""
     return {row["method"]: row["effective_classes"]
             for row in sweep(ABLATION_METHODS, **_setup(context))}
+
+
+def generator_loss(x, *, T, S, alpha, beta, bn_loss, D):
+    """DDAD's L_G for synthetic images x = G(z): alpha L_BN(T, x) - beta D(S(x), T(x))."""
+    t = T(x)  # the teacher's logits; T's BN hooks record the statistics of x
+    L_BN = bn_loss()  # the teacher as discriminator
+    with no_param_grad(S):  # S is a fixed discriminator here: gradients pass through to x only
+        s = S(x)
+    return alpha * L_BN - beta * D(s, t)  # G maximises the student's disagreement
+
+
+def solution_4(**context):
+    """DDAD's generator loss written out: check("03", 4, ...) compares it with the kit's."""
+    return generator_loss

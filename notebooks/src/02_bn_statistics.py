@@ -5,7 +5,8 @@
 #
 # **What you will learn**
 # - why a BatchNorm layer's running statistics are a fingerprint of the training data;
-# - how forward hooks read the statistics of any batch inside the teacher;
+# - how forward hooks read the statistics of any batch inside the teacher, by writing the
+#   BN hook yourself (exercise 4, checked against the kit's);
 # - the BN loss $L_{BN}$, and how to *invert* the teacher with it alone: first by optimising
 #   pixels, then by training a generator;
 # - how to read per-layer mean/variance match plots.
@@ -91,57 +92,65 @@ print(f"teacher accuracy {record['accuracy']:.1%}; inversion budget {inversion}"
 # %% [markdown]
 # ## Forward hooks
 #
-# A forward hook is a function PyTorch calls after a module's forward pass with its inputs and
-# output. Here is the whole of $L_{BN}$, one hook per BatchNorm layer:
-
-# %%
-def hook_bn_layers(model):
-    """A forward hook on each BatchNorm2d; returns ({layer: statistics}, the hook handles)."""
-    stats, handles = {}, []
-
-    def hook(module, inputs, output):
-        a = inputs[0]  # the layer's input a_l, (N, C, H, W)
-        mu = a.mean(dim=(0, 2, 3))
-        var = a.var(dim=(0, 2, 3), unbiased=False)  # biased: what R_l compares
-        var_unbiased = a.var(dim=(0, 2, 3), unbiased=True)  # what running_var averages
-        R = (mu - module.running_mean).norm() + (var - module.running_var).norm()
-        stats[module.layer_name] = dict(mu=mu, var=var, var_unbiased=var_unbiased, R=R,
-                                        n=a.numel() // a.shape[1])
-
-    for name, module in model.named_modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.layer_name = name
-            handles.append(module.register_forward_hook(hook))
-    return stats, handles
-
-
-# %% [markdown]
-# The package's `BNStatistics(teacher)` does the same (in fp32 under autocast, and only while
-# a loss needs it). On one batch of real test images (which the teacher never trained on) the
-# two must agree:
+# A forward hook is a function PyTorch calls after a module's forward pass,
+# `hook(module, inputs, output)`: `inputs` is the tuple of the module's inputs, `output` what it
+# returned. If the hook returns something, that replaces the output, so a hook that only reads
+# returns nothing. This one keeps the input of the teacher's first BatchNorm layer, on a batch
+# of real test images (which the teacher never trained on):
 
 # %%
 test_set = get_dataset("shapes", "test", paths["data_root"])
 x_real = torch.stack([test_set[i][0] for i in range(128)]).to(device)
 x_noise = torch.randn_like(x_real)
 
-stats, handles = hook_bn_layers(teacher)
+first_bn = next(m for m in teacher.modules() if isinstance(m, torch.nn.BatchNorm2d))
+kept = {}
+handle = first_bn.register_forward_hook(lambda module, inputs, output: kept.update(a=inputs[0]))
 with torch.no_grad():
     teacher(x_real)
-for h in handles:
-    h.remove()
-L_BN_by_hand = sum(s["R"] for s in stats.values())
+handle.remove()  # a hook stays until removed
+a = kept["a"]
+n = a.numel() // a.shape[1]  # values per channel: batch x height x width
+ratio = (a.var(dim=(0, 2, 3), unbiased=True) / a.var(dim=(0, 2, 3), unbiased=False)).mean()
+print(f"the first BN layer's input: {tuple(a.shape)}, n = {n} values per channel; "
+      f"unbiased / biased variance = {float(ratio):.5f} = n/(n-1)")
 
+# %% [markdown]
+# **Your turn (exercise 4, code).** Write $R_l$ as a forward hook: complete `bn_hook` so that,
+# for the input $a_l$ of the BatchNorm2d layer `module`, it computes the per-channel batch mean
+# $\mu_l$ (shape `(C,)`), the *biased* batch variance $\sigma_l^2$ and
+# $R_l = \lVert \mu_l - \texttt{running\_mean}_l \rVert_2 + \lVert \sigma_l^2 - \texttt{running\_var}_l \rVert_2$
+# (the layer's `module.running_mean`, `module.running_var`), and stores them on the module. Keep
+# everything in torch (no `.item()`, no `.detach()`): $L_{BN}$ must carry a gradient to the
+# pixels. Then set `answer_4 = bn_hook`: the check hooks it on every BN layer of a copy of the
+# teacher, runs a random batch, and compares what it stored with the kit's `BNStatsHook`
+# (`ddad_lite/losses.py`), naming in one line what differs.
+
+# %%
+def bn_hook(module, inputs, output):
+    """Forward hook on a BatchNorm2d layer: the batch's mu, var and R_l on module.bn_record."""
+    a = inputs[0]  # the layer's input a_l, (N, C, H, W)
+    mu = None  # your code: the per-channel batch mean, shape (C,)
+    var = None  # your code: the per-channel biased batch variance, shape (C,)
+    R = None  # your code: ||mu - running_mean||_2 + ||var - running_var||_2, one number
+    module.bn_record = {"mu": mu, "var": var, "R": R}
+
+
+answer_4 = None  # bn_hook, once written
+check("02", 4, answer_4, teacher=teacher)
+
+# %% [markdown]
+# The package's `BNStatistics(teacher)` hooks every BN layer this way (in fp32 under autocast,
+# and only while a loss needs it); `bn.loss()` is $L_{BN} = \sum_l R_l$ of the last forward pass:
+
+# %%
 bn = BNStatistics(teacher)
 with torch.no_grad():
     teacher(x_real)
 L_BN_package = bn.loss()
+per_layer = bn.per_layer()
 bn.remove()
-torch.testing.assert_close(L_BN_by_hand, L_BN_package)
-first = next(iter(stats.values()))
-print(f"L_BN by hand {float(L_BN_by_hand):.4f} == BNStatistics {float(L_BN_package):.4f}; "
-      f"unbiased/biased variance at the first layer: "
-      f"{float((first['var_unbiased'] / first['var']).mean()):.5f} (n/(n-1), n = {first['n']})")
+print(f"L_BN of 128 real test images: {float(L_BN_package):.4f} over {len(per_layer)} BN layers")
 
 # %% [markdown]
 # `measure_bn` runs one batch through `BNStatistics` and removes the hooks. Real images
@@ -296,6 +305,7 @@ print(f"key figures written to {path}")
 #
 # Each exercise has an answer cell (leave `None` until you have one) and a check that says
 # whether it is right; worked solutions are in `notebooks/solutions/02_bn_statistics.py`.
+# Exercise 4, writing the BN hook, is in the section *Forward hooks* above.
 #
 # **1.** Weight the layers: invert pixels with only the first BN layer counting
 # (`invert_pixels(..., layer_weights={name: 1.0})`; the names are the keys of `real`). What

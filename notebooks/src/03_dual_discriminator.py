@@ -12,7 +12,9 @@
 # - why the teacher (through its BN statistics) and the student (through the discrepancy) are
 #   the generator's two discriminators;
 # - an ablation on one teacher and one budget: BN-only vs adversarial-only (DFAD) vs both (DDAD);
-# - how to browse the generated images with the teacher's and student's predictions.
+# - how to browse the generated images with the teacher's and student's predictions;
+# - to write $L_G$ yourself, with the student as a fixed discriminator (exercise 4, checked
+#   against the kit's).
 #
 # **How long:** `smoke` under a minute; `quick` about 6 minutes on 2 CPU cores (376 s measured
 # on a clean clone): DDAD once per seed, the two bounds once per
@@ -365,6 +367,32 @@ check("03", 2, answer_2)
 # %%
 answer_3 = None  # {"bn_only": ..., "dfad": ..., "ddad": ...}
 check("03", 3, answer_3)
+
+# %% [markdown]
+# **4. (code)** Write DDAD's generator loss yourself: complete `generator_loss` so that it
+# returns $L_G = \alpha\, L_{BN}(T, x) - \beta\, D(S(x), T(x))$ for a batch $x = G(z)$. Given:
+# `bn_loss()`, $L_{BN}$ of $T$'s last forward pass (the check hooks $T$'s BN layers), and
+# `D(s, t)`, the discrepancy of student and teacher logits. In $G$'s step $S$ is a *fixed*
+# discriminator: its weights must get no gradient, while $G$ still needs the gradient that
+# flows through $S(x)$ back to $x$ (`no_param_grad(S)`, `ddad_lite/methods/base.py`, does
+# exactly that; `torch.no_grad()` would cut it). Then set `answer_4 = generator_loss`: the
+# check runs it beside the kit's `DDAD.generator_loss` (`ddad_lite/methods/ddad.py`) on the
+# same batch, with unequal weights ($\alpha \ne \beta$), and compares the value, $G$'s gradient
+# and $S$'s (none).
+
+# %%
+from ddad_lite.methods.base import no_param_grad
+
+
+def generator_loss(x, *, T, S, alpha, beta, bn_loss, D):
+    """DDAD's L_G for synthetic images x = G(z): alpha L_BN(T, x) - beta D(S(x), T(x))."""
+    t = T(x)  # the teacher's logits; T's BN hooks record the statistics of x
+    L_G = None  # your code: L_BN, S's logits (no gradient into S's weights), D, then L_G
+    return L_G
+
+
+answer_4 = None  # generator_loss, once written
+check("03", 4, answer_4, teacher=teacher)
 
 # %% [markdown]
 # **Next:** notebook 04 distils ResNets on CIFAR beside the published numbers (on `shapes`
