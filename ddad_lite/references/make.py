@@ -18,21 +18,24 @@ provenance.py). Then `docs/results/<name>/` gets, never a checkpoint:
   config.json      per seed, the run's `DistillConfig` as a dict (the staleness test's input)
   provenance.json  commit, CPU, threads, torch, the teacher's sha256, wall time per run
   images.png       the generator's images at the last snapshot of seed 0 (4 x 8)
+
+(The 2-D toy's rows write the same five files from its own loop: toy.py.)
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import torch
 
 from ..files import save_json
+from ..provenance import git_commit as provenance_commit
 from ..provenance import provenance
 from ..runs.store import load_history, run_folder, run_or_load
 from ..runs.sweep import run_row, summarize
 from ..teacher import load_or_train_teacher
 from .table import Reference
+from .toy import ToyReference, make_toy_reference
 
 RUNS_ROOT = Path("runs/references")
 RESULTS_ROOT = Path("docs/results")
@@ -43,10 +46,15 @@ THREADS = 1
 RESULT_FILES = ("summary.json", "curves.json", "config.json", "provenance.json", "images.png")
 
 
-def make_reference(ref: Reference, *, runs_root=RUNS_ROOT, results_root=RESULTS_ROOT,
+def make_reference(ref: Reference | ToyReference, *, runs_root=RUNS_ROOT, results_root=RESULTS_ROOT,
                    cache_dir=None, log=print) -> dict:
     """Run (or read back) every seed of `ref` and write `results_root/<name>/`; returns the
-    summary."""
+    summary. A toy row runs lessons.toy2d's own loop instead (toy.py)."""
+    if isinstance(ref, ToyReference):
+        summary = make_toy_reference(ref, Path(results_root) / ref.name, THREADS)
+        log(f"{ref.name}: final " + " / ".join(f"{x:.3f}" for x in
+                                              summary["over_seeds"]["final"]["points"]))
+        return summary
     torch.set_num_threads(THREADS)
     teacher, rows, histories, configs, walls = None, [], {}, {}, {}
     for seed in ref.seeds:
@@ -56,14 +64,12 @@ def make_reference(ref: Reference, *, runs_root=RUNS_ROOT, results_root=RESULTS_
                                             data_root=cfg.data_root, device=cfg.device,
                                             progress=False)
         run_dir = run_folder(Path(runs_root) / ref.name, cfg)
-        start = time.perf_counter()
         metrics = run_or_load(cfg, run_dir, teacher=teacher, cache_dir=cache_dir)
         history = load_history(run_dir)
         rows.append(run_row(metrics, history, run_dir=run_dir))
         histories[seed], configs[str(seed)] = history, metrics["config"]
         walls[str(seed)] = {"wall_seconds": metrics["wall_seconds"],
                             "train_seconds": metrics["train_seconds"],
-                            "this_call_seconds": round(time.perf_counter() - start, 1),
                             "run_folder": run_dir.name,
                             "torch_threads": metrics.get("provenance", {}).get("torch_threads"),
                             "git_commit": metrics.get("provenance", {}).get("git_commit")}
@@ -74,8 +80,12 @@ def make_reference(ref: Reference, *, runs_root=RUNS_ROOT, results_root=RESULTS_
     save_json(out / "summary.json", summary)
     save_json(out / "curves.json", curves(histories, metrics))
     save_json(out / "config.json", configs)
+    commits = sorted({str(w["git_commit"]) for w in walls.values()})
     save_json(out / "provenance.json", {
         **{k: v for k, v in provenance("cpu").items() if k not in ("python", "device")},
+        # the commit the runs were made at (each run's metrics.json), and this file's writer
+        "git_commit": commits[0] if len(commits) == 1 else commits,
+        "written_at_commit": provenance_commit(),
         "threads": THREADS, "teacher_weights_sha256": metrics.get("teacher_weights_sha256"),
         "teacher_acc": metrics.get("teacher_acc"), "runs": walls,
         "wall_seconds_total": round(sum(w["wall_seconds"] for w in walls.values()), 1),

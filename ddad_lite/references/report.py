@@ -44,25 +44,28 @@ def references_table(results_root=RESULTS_ROOT, names=None) -> str:
         s = load_reference(name, results_root)["summary.json"]
         over = s["over_seeds"]
         rows.append({
-            "reference": name, "method": s["method"],
+            "reference": name, "method": s["method"], "dataset": s["dataset"],
             "budget": " + ".join([s["profile"]] + [f"{k}={v}"
-                                                   for k, v in s["overrides"].items()]),
+                                                   for k, v in s["overrides"].items()])
+                      + ("" if s["overrides"] else
+                         f" ({s['seeds'][0]['iterations']} iterations)"),
             "seeds": len(s["seeds"]),
             "final": _pm(over["final"]),
             "final per seed": " / ".join(f"{x:.3f}" for x in over["final"]["points"]),
             "mean over training": _pm(over["mean"]),
-            "best*": _pm(over["best"]),
+            "best*": _pm(over["best"]) if "best" in over else "(no validation split)",
             "wall s / run": f"{over['wall_seconds']['mean']:.0f}",
         })
-    columns = [Column("reference"), Column("method"), Column("budget"),
+    columns = [Column("reference"), Column("dataset"), Column("method"), Column("budget"),
                Column("seeds", right=True), Column("final", right=True),
                Column("final per seed", right=True), Column("mean over training", right=True),
                Column("best*", right=True), Column("wall s / run", right=True)]
     return markdown_table(columns, rows, footnote=(
-        "Student test accuracy on shapes' whole test split (4,000 images), mean ± std over "
-        "the seeds. final: the last evaluation; mean over training: the mean of every "
-        "evaluation; *best: the test score of the evaluation that scored best on the "
-        "validation split (2,000 held-out train images), never the test maximum."))
+        "Student test accuracy, mean ± std over the seeds: on shapes' whole test split (4,000 "
+        "images), on the toy's 1,000 fresh two-moons points. final: the last evaluation; "
+        "mean over training: the mean of every evaluation; *best: the test score of the "
+        "evaluation that scored best on the validation split (shapes: 2,000 held-out train "
+        "images), never the test maximum; the toy has no validation split, so no best."))
 
 
 README_TEXT = """# Reference results
@@ -115,7 +118,9 @@ def provenance_lines(results_root=RESULTS_ROOT) -> str:
             lines.append(f"- `{name}`: not made yet")
             continue
         p = json.loads(path.read_text())
-        lines.append(f"- `{name}`: commit {str(p.get('git_commit'))[:12]}, {p['device_name']} "
+        commit = p.get("git_commit")
+        commit = ", ".join(c[:12] for c in commit) if isinstance(commit, list) else str(commit)[:12]
+        lines.append(f"- `{name}`: commit {commit}, {p['device_name']} "
                      f"({p.get('cpu_capability')}), {p['threads']} thread, torch "
                      f"{p['torch_version']}, {p['wall_seconds_total']:.0f} s for "
                      f"{len(p['runs'])} runs, {p['date'][:10]}")

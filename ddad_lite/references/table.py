@@ -13,7 +13,8 @@ to 900); the first drop, at 900, lifted it to 0.970 at 950. 1,000 iterations put
 (60% and 85%, the quick profile's) at 600 and 850, on that plateau, at the cost the compute
 allowed (15 runs in about an hour of one core); 1,500 were out of it.
 Every shapes reference shares it, the two bounds included, so that they bracket the methods
-on one budget. `kd_real_data` is the one row whose student trains on real images (the upper
+on one budget. The 2-D toy's rows (`toy.py`, notebook 01) record its own loop's settings.
+`kd_real_data` is the one row whose student trains on real images (the upper
 bound); every other student sees only generated ones.
 """
 
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config import DistillConfig
+from ..config import DistillConfig, config_differences
 from ..config.building import make_config
 from ..errors import UserError
+from .toy import ToyReference, toy_rows
 
 SEEDS = (0, 1, 2)
 # The converged shapes budget over the quick profile (measured: docs/results/README.md).
@@ -48,6 +50,10 @@ class Reference:
         return make_config(self.dataset, self.method, self.profile, seed=seed, progress=False,
                            **dict(self.overrides))
 
+    def stale_fields(self, recorded: dict, seed: int) -> list[str]:
+        """The settings in which the recorded config of `seed` differs from today's."""
+        return config_differences(DistillConfig.from_dict(recorded), self.config(seed))
+
     def describe(self) -> dict:
         """The row as JSON: what summary.json records of it."""
         return {"name": self.name, "dataset": self.dataset, "method": self.method,
@@ -59,7 +65,7 @@ def _shapes(method: str, about: str) -> Reference:
     return Reference(f"shapes-{method}", "shapes", method, "quick", SHAPES_BUDGET, about=about)
 
 
-REFERENCES: dict[str, Reference] = {r.name: r for r in (
+REFERENCES: dict[str, Reference | ToyReference] = {r.name: r for r in (
     _shapes("ddad", "DDAD: the generator faces the teacher (L_BN) and the student "
                     "(discrepancy); the kit's default weights bn = adversarial = 1"),
     _shapes("bn_only", "the ablation's teacher half: L_BN alone (adversarial weight 0)"),
@@ -67,10 +73,11 @@ REFERENCES: dict[str, Reference] = {r.name: r for r in (
     _shapes("kd_real_data", "upper bound: the student distils the teacher on REAL training "
                             "images (the only reference that sees real data)"),
     _shapes("random_generator", "lower bound: the generator frozen at its initialisation"),
+    *toy_rows(),  # the 2-D toy's three methods (toy.py)
 )}
 
 
-def reference(name: str) -> Reference:
+def reference(name: str) -> Reference | ToyReference:
     """The row named `name`; one line naming the rows when there is none."""
     if name not in REFERENCES:
         raise UserError(f"no reference named {name!r}; the references are "
