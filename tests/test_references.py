@@ -141,3 +141,23 @@ def test_the_shapes_ddad_curve_reproduces(tmp_path):
             assert mine[key] == pytest.approx(value, rel=rel, abs=floor), (
                 f"{CURVE_REFERENCE} seed {seed} iteration {theirs['iteration']}: {key} "
                 f"{mine[key]!r} != recorded {value!r}")
+
+
+def test_the_table_names_each_experiment_once_and_builds_its_configs():
+    from ddad_lite.references.table import Reference
+
+    shapes = [r for r in REFERENCES.values() if isinstance(r, Reference)]
+    assert {r.method for r in shapes} >= {"ddad", "bn_only", "dfad", "kd_real_data",
+                                          "random_generator"}
+    assert len({r.overrides for r in shapes}) == 1, "the shapes rows share one budget"
+    for ref in REFERENCES.values():
+        assert ref.name.startswith(ref.dataset + "-") and len(ref.seeds) >= 3
+        assert all(ref.config(seed) for seed in ref.seeds)
+
+
+def test_the_cli_prints_the_table(capsys):
+    from ddad_lite.cli.main import main
+
+    assert main(["references", "--table"]) == 0
+    table = capsys.readouterr().out
+    assert all(f"| {name} |" in table for name in REFERENCES)
