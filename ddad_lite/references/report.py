@@ -88,7 +88,14 @@ end of seed 0). No checkpoint is kept. `python -m ddad_lite references --only NA
 
 Every student sees only generated images, except `shapes-kd_real_data`, the upper bound,
 which distils the teacher on the real training images; `shapes-random_generator`, the lower
-bound, distils on the images of a generator frozen at its initialisation.
+bound, distils on the images of a generator frozen at its initialisation. The `toy2d-*`
+rows are notebook 01's 2-D game (two moons, `lessons/toy2d.py`, its own loop), where G's
+points are the student's only data.
+
+The shapes budget is the quick profile with 1,000 iterations instead of 600, chosen on a
+measured DDAD curve (seed 0) that had flattened at lr 0.1 before the first lr drop; the
+measurement and the reasons are in the docstring of `ddad_lite/references/table.py`, the
+toy's in `ddad_lite/references/toy.py`.
 
 tests/test_references.py keeps them honest: every recorded config must equal what today's
 recipe makes from its row (a stale one is named by field), seed 0 of `shapes-ddad` is re-run
@@ -102,6 +109,10 @@ parses.
 ## How they were made
 
 {provenance}
+
+## What the generators draw at the end (seed 0)
+
+{images}
 
 The table above and this page are printed by `python -m ddad_lite references --readme` from
 the files; `--table` prints the table alone. `gpu-*/` holds the files of GPU runs of
@@ -135,5 +146,7 @@ def write_readme(results_root=RESULTS_ROOT) -> Path:
 
 
 def readme_text(results_root=RESULTS_ROOT) -> str:
+    images = "\n".join(f"- `{name}`: ![{name}]({name}/images.png)" for name in REFERENCES
+                       if (Path(results_root) / name / "images.png").is_file())
     return README_TEXT.format(head=HEAD_LINE, table=references_table(results_root),
-                              provenance=provenance_lines(results_root))
+                              provenance=provenance_lines(results_root), images=images)
