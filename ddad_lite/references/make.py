@@ -71,8 +71,9 @@ def make_reference(ref: Reference | ToyReference, *, runs_root=RUNS_ROOT, result
         walls[str(seed)] = {"wall_seconds": metrics["wall_seconds"],
                             "train_seconds": metrics["train_seconds"],
                             "run_folder": run_dir.name,
-                            "torch_threads": metrics.get("provenance", {}).get("torch_threads"),
-                            "git_commit": metrics.get("provenance", {}).get("git_commit")}
+                            "torch_threads": metrics.get("torch_threads"),
+                            "cpu_capability": metrics.get("cpu_capability"),
+                            "git_commit": metrics.get("git_commit")}
         log(f"{ref.name} seed {seed}: final {rows[-1]['final']:.4f} "
             f"({metrics['wall_seconds']:.0f} s)")
     out = Path(results_root) / ref.name
