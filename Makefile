@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: help venv test test-fast test-kernels test-torch-range reproduce reproduce-smoke site \
-        figures notebooks lab lint bench gpu clean-runs
+        figures notebooks lab lint bench gpu clean-runs references
 
 help:
 	@echo "make reproduce  run the notebook series headless (quick profile) into runs/quick/"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make lint       ruff over the package and tests"
 	@echo "make bench      throughput benchmark, engine vs the reference loop"
+	@echo "make references  the reference results (docs/results/<name>/), one thread a run"
 	@echo "make gpu        CIFAR-10 teacher + DDAD student on one GPU in ~10 min (CIFAR10=zip)"
 	@echo "make test-torch-range  the smoke tests under the oldest supported torch and torch 2.11"
 
@@ -57,6 +58,12 @@ reproduce-smoke: venv
 gpu: venv
 	$(BIN)/python -m ddad_lite gpu-reproduce --out runs/gpu/$$(date +%Y%m%d-%H%M%S) --work runs/gpu/work \
 		$(if $(CIFAR10),--data $(CIFAR10))
+
+# The reference results the notebooks conclude from (ddad_lite/references/): every seed of
+# every reference through run_or_load (resumable, run folders in runs/references/), one
+# thread a run, then docs/results/<name>/ and docs/results/README.md; prints its total time.
+references: venv
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m ddad_lite references $(if $(ONLY),--only $(ONLY))
 
 # Static HTML of the executed series, viewable from disk: open site/index.html.
 site: venv

@@ -11,6 +11,7 @@
   figures    the README's figures (docs/figures/*.png) from a real run of the 2-D game
   bench      time the engine's iteration against the straightforward reference loop
   eval       score a run's student on a split; export: write it as .pt, .ts or .onnx
+  references make the reference results (docs/results/<name>/) or print their table
 (one's own teacher, student and data: `--teacher`, `--teacher-file`, `data prepare
 imagefolder --name`; cli/own_models.py and docs/your-own-teacher.md)
 
@@ -29,7 +30,7 @@ import sys
 
 from ..errors import UserError
 from ..files import WRITTEN
-from . import data, distill, eval_export, pages, speed, teacher
+from . import data, distill, eval_export, pages, references, speed, teacher
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m ddad_lite", description=__doc__,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for family in (teacher, distill, data, eval_export, pages, speed):
+    for family in (teacher, distill, data, eval_export, pages, speed, references):
         family.add_commands(sub)
     return parser
 
