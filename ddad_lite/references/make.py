@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from ..files import save_json
+from ..paths import SOURCE_ROOT
 from ..provenance import git_commit as provenance_commit
 from ..provenance import provenance
 from ..runs.store import load_history, run_folder, run_or_load
@@ -38,7 +39,7 @@ from .table import Reference
 from .toy import ToyReference, make_toy_reference
 
 RUNS_ROOT = Path("runs/references")
-RESULTS_ROOT = Path("docs/results")
+RESULTS_ROOT = SOURCE_ROOT / "docs" / "results"  # in the checkout, wherever the cwd is
 CURVE_POINTS = 60      # evaluations kept per seed (evenly spaced, the last always)
 HEAD_ITERATIONS = 20   # seed 0's training log kept up to this iteration
 GRID = (4, 8)          # rows x columns of images.png

@@ -29,6 +29,40 @@ def load_reference(name: str, results_root=RESULTS_ROOT) -> dict:
     return out
 
 
+def made(names, results_root=RESULTS_ROOT, *, say_missing: bool = True) -> list[str]:
+    """The references of `names` whose files are in `results_root`; with `say_missing`, one
+    printed line names the others and how to get them (a notebook shows what is there)."""
+    there = [n for n in names if (Path(results_root) / n / "summary.json").is_file()]
+    missing = [n for n in names if n not in there]
+    if missing and say_missing:
+        print(f"reference results not found in {results_root}: {', '.join(missing)} "
+              f"(they ship in docs/results of the repository; `make references "
+              f"ONLY={missing[0]}` remakes one)")
+    return there
+
+
+def reference_curves(names, results_root=RESULTS_ROOT) -> dict:
+    """{name: {seed: {iteration, test, validation}}}: the curves `viz.reference_figure` draws."""
+    return {n: load_reference(n, results_root)["curves.json"]["per_seed"] for n in names}
+
+
+def verdict(a: str, b: str, *, field: str = "final", results_root=RESULTS_ROOT) -> str:
+    """One line comparing two references over their seeds by `field` (e.g. final test
+    accuracy): one is above the other only where every seed of it is above every seed of the
+    other; otherwise their seeds overlap and the difference ranks nothing."""
+    sa, sb = (load_reference(n, results_root)["summary.json"]["over_seeds"][field]
+              for n in (a, b))
+    pa, pb = sa["points"], sb["points"]
+    if min(pa) > max(pb):
+        relation = "above: every seed of the first beats every seed of the second"
+    elif max(pa) < min(pb):
+        relation = "below: every seed of the first is under every seed of the second"
+    else:
+        relation = "not separated: their seeds overlap"
+    return (f"{a} {_pm(sa)} vs {b} {_pm(sb)} ({field} test accuracy, {len(pa)} and "
+            f"{len(pb)} seeds): {relation}")
+
+
 def _pm(stats: dict, digits: int = 3) -> str:
     return f"{stats['mean']:.{digits}f} ± {stats['std']:.{digits}f}"
 
@@ -37,7 +71,7 @@ def references_table(results_root=RESULTS_ROOT, names=None) -> str:
     """Markdown: per reference, final / mean / best (chosen on validation) over seeds as
     mean ± std, each seed's final, and the wall time of a run."""
     rows = []
-    for name in names or REFERENCES:
+    for name in REFERENCES if names is None else names:
         if not (Path(results_root) / name / "summary.json").is_file():
             rows.append({"reference": name, "final": "(not made)"})
             continue

@@ -19,7 +19,9 @@ The family, by file:
                            `done`)
   curves.py                loss_curve, history_figure (each loss on its own axis, and the
                            student's accuracy or mIoU), compare_curves (several runs, e.g. an
-                           ablation), seed_curves_figure (every seed, their mean, the bounds)
+                           ablation), seed_curves_figure (every seed, their mean, the bounds),
+                           reference_figure (converged references over seeds, a live run
+                           dashed over them)
   bn.py                    bn_match_figure, bn_layer_bars, bn_layers_over_time (per-layer R_l)
   segmentation_figures.py  mask_figure (G(z) with T's and S's masks), ground_truth_figure,
                            and the markdown comparison_table beside DFAD's numbers
@@ -48,7 +50,7 @@ The family, by file:
 from .animation import browser_animation
 from .bn import bn_layer_bars, bn_layers_over_time, bn_match_figure, layer_statistics
 from .comparison import generator_control_figure, method_comparison_figure
-from .curves import compare_curves, history_figure, loss_curve, seed_curves_figure
+from .curves import compare_curves, history_figure, loss_curve, reference_figure, seed_curves_figure
 from .images import dataset_grid, frames_figure, image_grid, snapshot_figure
 from .replay_figures import accuracy_curves, replay_memory_figure, replay_samples_figure
 from .segmentation_figures import colorize, ground_truth_figure, mask_figure
@@ -76,7 +78,7 @@ __all__ = [
     "history_figure", "image_grid",
     "layer_statistics", "load_snapshots", "loss_curve", "mask_browser", "mask_figure",
     "method_comparison_figure", "replay_memory_figure", "replay_samples_figure",
-    "seed_curves_figure", "snapshot_browser", "snapshot_figure",
+    "reference_figure", "seed_curves_figure", "snapshot_browser", "snapshot_figure",
     "soft_targets", "soft_targets_figure",
     "ToyBrowser", "toy_animation", "toy_browser", "toy_curves_figure", "toy_frames_figure",
     "toy_step_figure",

@@ -128,3 +128,42 @@ def compare_curves(histories: dict, *, metric: str = "student_acc",
         fig.suptitle(title)
     legible(fig)
     return done(fig)
+
+
+def reference_figure(references: dict, *, live: dict | None = None,
+                     teacher_score: float | None = None, metric: str = "student_acc",
+                     title: str | None = None) -> Figure:
+    """Converged reference runs against a live run: for each reference (a label and the
+    `per_seed` curves of its docs/results curves.json, {seed: {iteration, test}}) every seed
+    thin and the mean over seeds thick, in one colour; each live run ({label: history}) dashed
+    in the colour of the reference with the same label, marked "your run". A lesson concludes
+    from the references; the live run shows where a short run of the same method stands."""
+    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    colours = {}
+    for i, (label, per_seed) in enumerate(references.items()):
+        colour = colours[label] = f"C{i}"
+        curves = [(c["iteration"], c["test"]) for c in per_seed.values()]
+        for xs, ys in curves:
+            ax.plot(xs, ys, lw=0.7, alpha=0.45, color=colour)
+        if len({tuple(xs) for xs, _ in curves}) == 1:  # the same evaluation points
+            xs = curves[0][0]
+            mean = [sum(ys[j] for _, ys in curves) / len(curves) for j in range(len(xs))]
+            ax.plot(xs, mean, lw=2.2, color=colour,
+                    label=f"{label}: reference, {len(curves)} seeds (thin) and mean")
+    for i, (label, history) in enumerate((live or {}).items()):
+        evals = [(r["iteration"], r[metric]) for r in history.get("eval", []) if metric in r]
+        if evals:
+            xs, ys = zip(*evals, strict=True)
+            ax.plot(xs, ys, ls="--", marker="o", ms=3, lw=1.4,
+                    color=colours.get(label, f"C{len(references) + i}"),
+                    label=f"{label}: your run")
+    if teacher_score is not None:
+        ax.axhline(teacher_score, ls=":", color="gray", label="teacher (your run's)")
+    iteration_axis(ax)
+    ax.set_ylabel(f"{metric} on the real test split")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title or "reference runs (docs/results) and your run")
+    legible(fig)
+    return done(fig)
