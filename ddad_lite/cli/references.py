@@ -10,9 +10,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..paths import SOURCE_ROOT
 from ..references import REFERENCES, reference
 from ..references.make import RESULTS_ROOT, RUNS_ROOT, make_reference
-from ..references.report import references_table, write_readme
+from ..references.report import references_table, update_project_readme, write_readme
+
+
+def _project_readme(out: Path) -> None:
+    """The project README's references table, when the references are the checkout's own."""
+    if out.resolve() == RESULTS_ROOT.resolve() and update_project_readme(
+            SOURCE_ROOT / "README.md", out):
+        print(f"updated the references table in {SOURCE_ROOT / 'README.md'}")
 
 
 def cmd_references(args):
@@ -22,6 +30,7 @@ def cmd_references(args):
         return
     if args.readme:
         print(write_readme(out))
+        _project_readme(out)
         return
     names = [reference(n.strip()).name for n in args.only.split(",")] if args.only else list(
         REFERENCES)
@@ -30,6 +39,7 @@ def cmd_references(args):
         make_reference(REFERENCES[name], runs_root=Path(args.runs), results_root=out,
                        cache_dir=args.cache_dir)
     readme = write_readme(out)
+    _project_readme(out)
     print(references_table(out, names))
     print(f"wrote {readme}; references made in {time.perf_counter() - start:.0f} s total")
 

@@ -184,3 +184,42 @@ def readme_text(results_root=RESULTS_ROOT) -> str:
                        if (Path(results_root) / name / "images.png").is_file())
     return README_TEXT.format(head=HEAD_LINE, table=references_table(results_root),
                               provenance=provenance_lines(results_root), images=images)
+
+
+README_BEGIN = "<!-- references: written by `python -m ddad_lite references --readme` -->"
+README_END = "<!-- end of references -->"
+
+
+def readme_block(results_root=RESULTS_ROOT) -> str:
+    """The project README's results table of the references: final test accuracy, mean ±
+    std and every seed, the mean over training and the best chosen on validation, printed
+    from the files between two markers (tests/test_references.py compares them)."""
+    rows = []
+    for name in REFERENCES:
+        if not (Path(results_root) / name / "summary.json").is_file():
+            continue
+        s = load_reference(name, results_root)["summary.json"]
+        over = s["over_seeds"]
+        rows.append({"reference (docs/results)": f"`{name}`",
+                     "final": _pm(over["final"]),
+                     "every seed": " / ".join(f"{x:.3f}" for x in over["final"]["points"]),
+                     "mean over training": _pm(over["mean"]),
+                     "best (val-chosen)": _pm(over["best"]) if "best" in over else "",
+                     "uses real data": "yes (upper bound)" if s.get(
+                         "student_sees_real_data") else ""})
+    columns = [Column("reference (docs/results)"), Column("final", right=True),
+               Column("every seed", right=True), Column("mean over training", right=True),
+               Column("best (val-chosen)", right=True), Column("uses real data")]
+    return "\n".join([README_BEGIN, "", markdown_table(columns, rows), "", README_END])
+
+
+def update_project_readme(readme: Path, results_root=RESULTS_ROOT) -> bool:
+    """Replace the references block of the project README with `readme_block`; False when
+    the README has no block (nothing written)."""
+    text = readme.read_text()
+    if README_BEGIN not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_BEGIN, 1)
+    tail = rest.split(README_END, 1)[1]
+    save_text(readme, head + readme_block(results_root) + tail)
+    return True
