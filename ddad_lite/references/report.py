@@ -144,7 +144,11 @@ parses.
 
 {provenance}
 
-## What the generators draw at the end (seed 0)
+## What each student trained on at the end (seed 0)
+
+The generator's images at the last snapshot (`shapes-random_generator`: its generator frozen
+at initialisation; `shapes-kd_real_data`: the real training images it distils on; the toy:
+G's points in red over the data in grey).
 
 {images}
 
