@@ -1,7 +1,10 @@
-"""Shared fixtures: a small shapes teacher trained once per test session."""
+"""Shared fixtures: a small shapes teacher trained once per test session, and the smoke
+profile's teacher in the session's teacher cache (copied into a test's own cache where a
+subprocess needs it, so that no test trains the same smoke teacher again)."""
 
 import copy
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,24 @@ def shapes_teacher(teacher_cache):
     recipe = TeacherConfig(dataset="shapes", model="convnet_teacher", epochs=2,
                            train_size=6000, batch_size=64, lr=0.05)
     return load_or_train_teacher(recipe, cache_dir=teacher_cache, progress=False)
+
+
+@pytest.fixture(scope="session")
+def smoke_teacher_cache(teacher_cache):
+    """The session's teacher cache, holding the smoke profile's shapes teacher (trained on
+    first use). Read it, or copy it with `copy_teacher_cache`; never write into it."""
+    load_or_train_teacher(smoke_config().teacher_recipe, cache_dir=teacher_cache,
+                          progress=False)
+    return teacher_cache
+
+
+def copy_teacher_cache(source, dest):
+    """A copy of the teacher cache `source` (its files and MANIFEST.json, no lock or
+    temporary) at `dest`, for a test that may write into its cache or hands it to a
+    subprocess. Returns `dest`."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("*.lock", "*.tmp"),
+                    dirs_exist_ok=True)
+    return dest
 
 
 def smoke_config(method="ddad", **overrides):
