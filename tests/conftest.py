@@ -56,6 +56,21 @@ def copy_teacher_cache(source, dest):
     return dest
 
 
+@pytest.fixture(scope="session")
+def smoke_series(tmp_path_factory):
+    """The notebook series executed once per session in the smoke profile through the runner
+    (`reproduce`), with a teacher cache of its own (notebook 00 trains the teacher): (run root,
+    results). Shared by test_notebooks (the gate and nbval), test_segmentation (notebook 05)
+    and test_solutions (copies of its runs and teacher). Read it; a test that would write into
+    it works on a copy."""
+    from ddad_lite.runner.reproduce import reproduce
+
+    root = tmp_path_factory.mktemp("series")
+    results = reproduce(profile="smoke", out_root=root, cache_dir=root / "teachers",
+                        timeout=600)
+    return root / "smoke", results
+
+
 def smoke_config(method="ddad", **overrides):
     """The smoke profile on shapes with progress bars off."""
     overrides.setdefault("progress", False)
