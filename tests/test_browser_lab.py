@@ -14,6 +14,7 @@ import time
 
 import browser_harness as harness
 import pytest
+from conftest import copy_teacher_cache
 
 from ddad_lite.paths import NOTEBOOKS_DIR
 
@@ -30,8 +31,12 @@ WIDGET_NOTEBOOKS = {"01_toy_2d": 1, "02_bn_statistics": 2, "03_dual_discriminato
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, smoke_series):
     root = tmp_path_factory.mktemp("lab")
+    # The notebooks' default teacher cache (root/checkpoints/teachers, the kernels running in
+    # root/notebooks) holds a copy of the smoke series' teachers: they are loaded, not trained
+    # again; what is checked here is the widgets in the browser.
+    copy_teacher_cache(smoke_series[1]["cache_dir"], root / "checkpoints" / "teachers")
     clean = root / "clean"
     clean.mkdir()
     committed = {}

@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from conftest import PROJECT_ROOT, smoke_config
+from conftest import PROJECT_ROOT, copy_teacher_cache, smoke_config
 
 from ddad_lite.config import DistillConfig
 from ddad_lite.distributed import DataParallel, GlobalBatchNorm, check_world_size
@@ -163,8 +163,12 @@ def rank_pid(launcher_pid: int, rank: int) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
+def cache(tmp_path_factory, smoke_teacher_cache):
+    """$DDAD_CACHE for the torchrun runs, holding a copy of the session's smoke teacher: rank 0
+    loads it while the other ranks wait at the same barrier as for training it."""
+    cache = tmp_path_factory.mktemp("cache")
+    copy_teacher_cache(smoke_teacher_cache, cache / "teachers")
+    return cache
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
@@ -174,7 +178,7 @@ def test_torchrun_runs_resumes_and_survives_a_lost_rank(tmp_path, cache):
             "--eval-every", "20")
     launcher = torchrun(*args, cache=cache)
     checkpoint = out / "checkpoint.pt"
-    deadline = time.monotonic() + 600  # rank 0 trains the smoke teacher first
+    deadline = time.monotonic() + 600  # rank 0 loads the smoke teacher first
     while not checkpoint.exists() and launcher.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     victim = rank_pid(launcher.pid, 1)

@@ -155,8 +155,8 @@ def test_a_run_reports_the_test_score_of_the_validation_best(shapes_teacher, tmp
 # ---- 4. several seeds ----------------------------------------------------------------------
 
 def test_distill_seeds_runs_each_seed_and_summarises_them(shapes_teacher, tmp_path, capsys):
-    # The session's shared teacher (full-width convnet) stands in for the recipe's.
-    run = {**TINY_RUN, "teacher": "convnet_teacher"}
+    # The session's shared teacher (the half-width convnet) stands in for the recipe's.
+    run = {**TINY_RUN, "teacher": "convnet_teacher_half"}
     cfg = make_config("shapes", "ddad", "smoke", **run)
     cache = tmp_path / "cache"
     model, record = shapes_teacher

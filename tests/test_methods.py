@@ -5,7 +5,7 @@ import copy
 
 import pytest
 import torch
-from conftest import RecordingDataset, make_distiller, smoke_config
+from conftest import RecordingDataset, copy_teacher_cache, make_distiller, smoke_config
 
 from ddad_lite.cli.main import main
 from ddad_lite.data import get_dataset
@@ -231,7 +231,9 @@ def _tensors(obj):
     return []
 
 
-def test_cli_distils_with_replay_and_reports_memory(tmp_path, monkeypatch, capsys):
+def test_cli_distils_with_replay_and_reports_memory(tmp_path, monkeypatch, capsys,
+                                                   smoke_teacher_cache):
+    copy_teacher_cache(smoke_teacher_cache, tmp_path / "cache" / "teachers")
     monkeypatch.setenv("DDAD_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "run"
     code = main(["distill", "--dataset", "shapes", "--method", "dfad+replay", "--profile",

@@ -119,14 +119,7 @@ def test_runner_uses_this_interpreter_and_stops_at_a_failure(tmp_path, capsys):
 
 
 # ---- the series in the smoke profile ----------------------------------------------------------
-@pytest.fixture(scope="module")
-def smoke_series(tmp_path_factory):
-    root = tmp_path_factory.mktemp("series")
-    results = reproduce(profile="smoke", out_root=root, cache_dir=root / "teachers",
-                        timeout=600)
-    return root / "smoke", results
-
-
+# `smoke_series` (tests/conftest.py) executes it once per session; other modules read it too.
 @pytest.mark.slow
 def animation_twins(path) -> int:
     """How many outputs of an executed notebook are a browser's animation twin (jshtml)."""

@@ -1,7 +1,6 @@
 """Segmentation: models, mIoU, the scenes dataset, distillation end to end, CamVid, notebook 05."""
 
 import json
-import shutil
 import subprocess
 import sys
 
@@ -133,32 +132,16 @@ def test_camvid_smoke_distillation_from_the_shared_archive(tmp_path):
     assert metrics["student"] == "deeplabv3_mobilenetv2"
 
 
-def _kernel_installed() -> bool:
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    if "ddad-lite" not in KernelSpecManager().find_kernel_specs():
-        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix",
-                        "--name", "ddad-lite", "--display-name", "ddad-lite"],
-                       check=True, capture_output=True)
-    return True
-
-
 @pytest.mark.slow
-def test_notebook_05_runs_in_the_smoke_profile(tmp_path):
-    papermill = pytest.importorskip("papermill")
-    assert _kernel_installed()
-    notebook = PROJECT_ROOT / "notebooks" / "05_segmentation.ipynb"
-    out_dir = tmp_path / "out"
-    papermill.execute_notebook(
-        str(notebook), str(tmp_path / "04.ipynb"), kernel_name="ddad-lite",
-        cwd=str(PROJECT_ROOT),
-        parameters={"profile": "smoke", "out_dir": str(out_dir),
-                    "cache_dir": str(tmp_path / "cache")},
-        progress_bar=False, execution_timeout=300)
-    figures = json.loads((out_dir / "key_figures.json").read_text())
+def test_notebook_05_runs_in_the_smoke_profile(smoke_series):
+    """Notebook 05 as the runner executes it in the smoke profile (papermill, the kit's
+    kernel): the series shared by the session (tests/conftest.py), not a second execution."""
+    _, results = smoke_series
+    (row,) = [r for r in results["notebooks"] if r["notebook"] == "05_segmentation"]
+    assert row["status"] == "ok"
+    figures = row["key_figures"]
     assert 0.0 <= figures["teacher_miou"] <= 1.0
     assert 0.0 <= figures["student_miou"] <= 1.0
-    shutil.rmtree(out_dir)
 
 
 def test_dfad_student_is_dfads_mobilenet_deeplab():

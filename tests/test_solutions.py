@@ -7,8 +7,10 @@ folder of runs, as the notebooks do, so a run one solution made is read back by 
 """
 
 import re
+import shutil
 
 import pytest
+from conftest import copy_teacher_cache
 
 from ddad_lite.lessons import exercises
 from ddad_lite.lessons.exercises import SOLUTIONS_DIR, solutions, verdict
@@ -21,12 +23,21 @@ CHECK_CELL = re.compile(r"""^check\(\s*["'](\d\d)["']\s*,\s*(\d+)\s*,""", re.MUL
 
 
 @pytest.fixture(scope="module")
-def context(teacher_cache, tmp_path_factory):
-    """The notebooks' parameters in the smoke profile; `out_dir` is set per notebook."""
+def context(smoke_series, tmp_path_factory):
+    """The notebooks' parameters in the smoke profile; `out_dir` is set per notebook.
+
+    The teacher cache and the shared runs are copies of those of the session's executed smoke
+    series (tests/conftest.py), as for a student who solves an exercise after running its
+    notebook: a run a notebook made is read back (its config and teacher must match), the
+    others are trained here, and the series itself stays as it was."""
+    run_root, results = smoke_series
     root = tmp_path_factory.mktemp("solutions")
     (root / "data").mkdir()  # nothing prepared: the notebooks fall back to embedded datasets
-    return {"profile": "smoke", "device": "cpu", "seed": 0, "cache_dir": str(teacher_cache),
-            "data_root": str(root / "data"), "runs": root}
+    cache = copy_teacher_cache(results["cache_dir"], root / "teachers")
+    shutil.copytree(run_root / "shared_runs", root / "runs" / "shared_runs",
+                    ignore=shutil.ignore_patterns("*.lock", "*.tmp"))
+    return {"profile": "smoke", "device": "cpu", "seed": 0, "cache_dir": str(cache),
+            "data_root": str(root / "data"), "runs": root / "runs"}
 
 
 @pytest.mark.parametrize("stem,number", CASES, ids=[f"{s[:2]}-{n}" for s, n in CASES])

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, copy_teacher_cache
 
 BLOCKED = ("ipywidgets", "IPython", "papermill", "jupyter", "jupyter_client", "jupyterlab",
            "ipykernel", "nbformat", "nbconvert", "nbval")
@@ -44,7 +44,10 @@ def test_the_blocker_blocks(tmp_path):
     assert result.returncode != 0 and "blocked" in result.stderr
 
 
-def test_distill_and_report_run_without_the_notebook_extras(tmp_path):
+def test_distill_and_report_run_without_the_notebook_extras(tmp_path, smoke_teacher_cache):
+    # The smoke teacher comes from the session's cache (test_gpu_reproduce trains one under
+    # the same blocker): what this test guards is the run and its report without the extras.
+    copy_teacher_cache(smoke_teacher_cache, tmp_path / "cache" / "teachers")
     out = tmp_path / "run"
     result = run_torch_only("distill", "--profile", "smoke", "--out", str(out),
                             "--no-progress", cache=tmp_path / "cache")
