@@ -67,7 +67,7 @@ def smoke_series(tmp_path_factory):
     results). Shared by test_notebooks (the gate and nbval), test_segmentation (notebook 05)
     and test_solutions (copies of its runs and teacher). Read it; a test that would write into
     it works on a copy."""
-    from ddad_lite.runner.reproduce import reproduce
+    from ddad_lite.series.reproduce import reproduce
 
     root = tmp_path_factory.mktemp("series")
     results = reproduce(profile="smoke", out_root=root, cache_dir=root / "teachers",
