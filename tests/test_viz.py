@@ -179,6 +179,10 @@ def every_figure():
         "compare_curves": lambda: viz.compare_curves({"x": history}),
         "seed_curves_figure": lambda: viz.seed_curves_figure(
             {0: [(0, 0.1), (10, 0.5)], 1: [(0, 0.2), (10, 0.6)]}, upper=0.9, lower=0.2),
+        "reference_figure": lambda: viz.reference_figure(
+            {"ddad": {"0": {"iteration": [1, 3], "test": [0.2, 0.7]},
+                      "1": {"iteration": [1, 3], "test": [0.3, 0.8]}}},
+            live={"ddad": history, "dfad": history}, teacher_score=0.9),
         "bn_match_figure": lambda: viz.bn_match_figure(rows),
         "bn_layer_bars": lambda: viz.bn_layer_bars({r["name"]: r["R"] for r in rows}),
         "bn_layers_over_time": lambda: viz.bn_layers_over_time(history["bn_layers"]),
@@ -264,3 +268,17 @@ def test_soft_targets_flatten_with_temperature_and_keep_the_ranking():
         viz.soft_targets(logits, 0)
     fig = viz.soft_targets_figure(logits, temperatures=(1, 4, 10))
     assert [len(ax.patches) for ax in fig.axes] == [4, 4, 4]
+
+
+def test_the_reference_figure_draws_every_seed_their_mean_and_the_live_run():
+    per_seed = {"0": {"iteration": [1, 3], "test": [0.2, 0.6]},
+                "1": {"iteration": [1, 3], "test": [0.4, 0.8]}}
+    history = {"eval": [{"iteration": 1, "student_acc": 0.1},
+                        {"iteration": 2, "student_acc": 0.3}]}
+    fig = viz.reference_figure({"ddad": per_seed}, live={"ddad": history})
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    mean = lines["ddad: reference, 2 seeds (thin) and mean"]
+    assert list(mean.get_ydata()) == pytest.approx([0.3, 0.7])
+    live = lines["ddad: your run"]
+    assert list(live.get_ydata()) == [0.1, 0.3] and live.get_linestyle() == "--"
+    assert live.get_color() == mean.get_color()  # the run in its reference's colour
